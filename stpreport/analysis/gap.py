@@ -1,0 +1,59 @@
+"""Step 1: the do-nothing gap, year by year from the base year to 2020/21.
+
+Cost grows each year by (1 + demand growth) x (1 + cost growth) from the base year's
+underlying spend; funding grows by that year's funding growth from the base-year allocation.
+The gap is cost minus funding, so a base-year underlying deficit carries into it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from stpreport.assumptions import YEARS, Assumptions
+
+
+def growth_factors(a: Assumptions) -> tuple[np.ndarray, np.ndarray]:
+    """Cumulative (cost, funding) growth factors for each year of YEARS (base year = 1)."""
+    steps = np.arange(len(YEARS))
+    cost = ((1 + a.demand_growth) * (1 + a.cost_growth)) ** steps
+    funding = np.cumprod([1.0] + [1 + a.funding_growth[y] for y in YEARS[1:]])
+    return cost, funding
+
+
+def nhs_trajectory(footprints: pd.DataFrame, a: Assumptions) -> pd.DataFrame:
+    """One row per footprint and year: cost, funding and gap (£m)."""
+    cost_f, fund_f = growth_factors(a)
+    frames = []
+    for i, year in enumerate(YEARS):
+        cost = footprints["nhs_spend"].to_numpy(float) * cost_f[i]
+        funding = footprints["nhs_allocation"].to_numpy(float) * fund_f[i]
+        frames.append(pd.DataFrame({"code": footprints["code"].to_numpy(), "year": year,
+                                    "cost": cost, "funding": funding, "gap": cost - funding}))
+    return pd.concat(frames, ignore_index=True).sort_values(["code", "year"], kind="stable") \
+        .reset_index(drop=True)
+
+
+def social_care_gap(footprints: pd.DataFrame, a: Assumptions) -> pd.Series:
+    """The 2020/21 social care gap per footprint (£m); NaN where the figures are not given."""
+    years = len(YEARS) - 1
+    cost = footprints["social_care_spend"] * (1 + a.social_care_demand_growth) ** years
+    funding = footprints["social_care_funding"] * (1 + a.social_care_funding_growth) ** years
+    return pd.Series((cost - funding).to_numpy(float), index=footprints["code"].to_numpy())
+
+
+def gap_summary(footprints: pd.DataFrame, a: Assumptions) -> pd.DataFrame:
+    """Per footprint: base-year deficit, recomputed and stated 2020/21 gaps, the difference."""
+    trajectory = nhs_trajectory(footprints, a)
+    final = trajectory[trajectory["year"] == YEARS[-1]].set_index("code")["gap"]
+    codes = footprints["code"].to_numpy()
+    out = pd.DataFrame(index=pd.Index(codes, name="code"))
+    out["base_deficit"] = (footprints["nhs_spend"] - footprints["nhs_allocation"]).to_numpy(float)
+    out["do_nothing_gap"] = final.reindex(codes).to_numpy()
+    out["stated_gap"] = footprints["stated_gap_nhs"].to_numpy(float)
+    out["difference"] = out["do_nothing_gap"] - out["stated_gap"]
+    out["relative_difference"] = out["difference"] / out["stated_gap"].where(out["stated_gap"] > 0)
+    out["large_difference"] = out["relative_difference"].abs() > a.large_difference
+    out["social_care_gap"] = social_care_gap(footprints, a).reindex(codes).to_numpy()
+    out["stated_social_care_gap"] = footprints["stated_gap_social_care"].to_numpy(float)
+    return out

@@ -1,0 +1,266 @@
+"""Load and check the assumptions file (params/default.yaml or a run profile).
+
+Each assumption is `{value: ..., source: ...}`; the source must cite EVIDENCE.md or start with
+"judgement". `load_assumptions` returns a typed `Assumptions` or raises `InputError` listing
+every problem as `<file> key <dotted.path>: <value> <rule>`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from stpreport.paths import project_file
+from stpreport.problems import InputError, Problem
+from stpreport.schema import CATEGORIES, CLINICAL_SUPPORT, CONSULTATION, EVIDENCE, ORIGIN
+from stpreport.schema import POLITICAL_SUPPORT as POLITICAL
+
+YEARS = ("2016/17", "2017/18", "2018/19", "2019/20", "2020/21")
+"""Base year first, target year last."""
+
+
+@dataclass(frozen=True)
+class Lever:
+    id: str
+    label: str
+    national_value: float
+    harm: float
+    national_agreement: bool
+    protected: bool
+    source: str
+
+
+@dataclass(frozen=True)
+class Assumptions:
+    as_at: dt.date
+    confidence: float
+    large_difference: float
+    funding_growth: dict[str, float]
+    demand_growth: float
+    cost_growth: float
+    social_care_funding_growth: float
+    social_care_demand_growth: float
+    base_rate: dict[str, float]
+    apple_threshold: float
+    national_capital_pot: float
+    political_support: dict[str, float]
+    consultation_factor: dict[str, float]
+    consultation_lead_months: dict[str, float]
+    implementation_months: float
+    late_factor: float
+    clinical_support: dict[str, float]
+    evidence: dict[str, float]
+    origin: dict[str, float]
+    draws: int
+    seed: int
+    concentration: float
+    correlation: float
+    all_or_nothing: tuple[str, ...]
+    ratings: tuple[tuple[str, float], ...]
+    contract_years: int
+    levers: tuple[Lever, ...]
+    sources: dict[str, str]
+    location: str
+
+
+def default_assumptions_path() -> Path:
+    return project_file("params", "default.yaml")
+
+
+class _Reader:
+    """Walks the YAML tree, collecting problems instead of stopping at the first."""
+
+    def __init__(self, data: Any, label: str):
+        self.data = data
+        self.label = label
+        self.problems: list[Problem] = []
+        self.sources: dict[str, str] = {}
+
+    def fail(self, path: str, rule: str, value: Any = None) -> None:
+        shown = None if value is None else str(value)
+        self.problems.append(Problem(f"{self.label} key {path}", rule, value=shown))
+
+    def node(self, path: str) -> Any:
+        current = self.data
+        for part in path.split("."):
+            if not isinstance(current, dict) or part not in current:
+                return _MISSING
+            current = current[part]
+        return current
+
+    def entry(self, path: str, node: Any = None) -> Any:
+        """The value of an assumption at `path`, after checking its source."""
+        node = self.node(path) if node is None else node
+        if node is _MISSING:
+            self.fail(path, "is missing")
+            return _MISSING
+        if not isinstance(node, dict) or "value" not in node:
+            self.fail(path, "must be a mapping with 'value' and 'source'")
+            return _MISSING
+        source = node.get("source")
+        if not isinstance(source, str) or not (
+            "EVIDENCE.md" in source or source.strip().lower().startswith("judgement")
+        ):
+            self.fail(path, "needs a source that cites EVIDENCE.md or starts with 'judgement'",
+                      source)
+        else:
+            self.sources[path] = source
+        return node["value"]
+
+    def number(self, path: str, lo: float, hi: float, node: Any = None,
+               integer: bool = False) -> float:
+        value = self.entry(path, node)
+        if value is _MISSING:
+            return float("nan")
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            self.fail(path, "must be a number", value)
+            return float("nan")
+        if integer and not float(value).is_integer():
+            self.fail(path, "must be a whole number", value)
+        if not lo <= value <= hi:
+            self.fail(path, f"must be between {lo:g} and {hi:g}", value)
+        return int(value) if integer else float(value)
+
+    def factors(self, path: str, keys: tuple[str, ...], lo: float = 0.0,
+                hi: float = 1.0) -> dict[str, float]:
+        return {k: self.number(f"{path}.{k}", lo, hi) for k in keys}
+
+
+class _Missing:
+    pass
+
+
+_MISSING = _Missing()
+
+
+def _read_levers(r: _Reader) -> tuple[Lever, ...]:
+    raw = r.node("reprioritisation.levers")
+    if not isinstance(raw, list) or not raw:
+        r.fail("reprioritisation.levers", "must be a non-empty list of levers")
+        return ()
+    levers, seen = [], set()
+    for i, item in enumerate(raw):
+        path = f"reprioritisation.levers[{i}]"
+        if not isinstance(item, dict):
+            r.fail(path, "must be a mapping")
+            continue
+        lever_id = item.get("id")
+        if not isinstance(lever_id, str) or not lever_id or lever_id in seen:
+            r.fail(f"{path}.id", "must be a unique non-empty text", lever_id)
+        seen.add(lever_id)
+        for flag in ("national_agreement", "protected"):
+            if not isinstance(item.get(flag), bool):
+                r.fail(f"{path}.{flag}", "must be true or false", item.get(flag))
+        label = item.get("label")
+        if not isinstance(label, str) or not label:
+            r.fail(f"{path}.label", "must be a non-empty text", label)
+        value = r.number(f"{path}.national_value", 0, 1e6, item.get("national_value", _MISSING))
+        harm = r.number(f"{path}.harm", 0, 10, item.get("harm", _MISSING))
+        source = r.sources.get(f"{path}.national_value", "")
+        levers.append(Lever(str(lever_id), str(label), value, harm,
+                            bool(item.get("national_agreement")), bool(item.get("protected")),
+                            source))
+    return tuple(levers)
+
+
+def _read_ratings(r: _Reader) -> tuple[tuple[str, float], ...]:
+    bands = r.entry("ratings")
+    if bands is _MISSING:
+        return ()
+    ok = isinstance(bands, list) and bands and all(
+        isinstance(b, dict) and isinstance(b.get("rating"), str)
+        and isinstance(b.get("min_p_balance"), int | float) for b in bands)
+    if not ok:
+        r.fail("ratings", "must be a list of {rating, min_p_balance}")
+        return ()
+    result = tuple((b["rating"], float(b["min_p_balance"])) for b in bands)
+    thresholds = [t for _, t in result]
+    if thresholds != sorted(thresholds, reverse=True) or thresholds[-1] != 0:
+        r.fail("ratings", "min_p_balance must fall from band to band and end at 0", thresholds)
+    return result
+
+
+def _read(r: _Reader) -> Assumptions:
+    as_at = r.entry("analysis.as_at")
+    try:
+        as_at_date = dt.date.fromisoformat(str(as_at))
+    except ValueError:
+        r.fail("analysis.as_at", "must be a date YYYY-MM-DD", as_at)
+        as_at_date = dt.date(2017, 4, 1)
+    funding = r.entry("growth.funding")
+    funding_growth: dict[str, float] = {}
+    if not isinstance(funding, dict) or sorted(funding) != list(YEARS[1:]):
+        r.fail("growth.funding", "must give growth for each of " + ", ".join(YEARS[1:]))
+    else:
+        for year, value in funding.items():
+            if isinstance(value, bool) or not isinstance(value, int | float) or \
+                    not -0.2 <= value <= 0.2:
+                r.fail(f"growth.funding.{year}", "must be a rate between -0.2 and 0.2", value)
+            else:
+                funding_growth[year] = float(value)
+    all_or_nothing = r.entry("monte_carlo.all_or_nothing")
+    if not isinstance(all_or_nothing, list) or not set(all_or_nothing) <= set(CATEGORIES):
+        r.fail("monte_carlo.all_or_nothing", "must list scheme categories", all_or_nothing)
+        all_or_nothing = []
+    d = "deliverability"
+    return Assumptions(
+        as_at=as_at_date,
+        confidence=r.number("analysis.confidence", 0.5, 0.99),
+        large_difference=r.number("analysis.large_difference", 0, 10),
+        funding_growth=funding_growth,
+        demand_growth=r.number("growth.demand", -0.2, 0.2),
+        cost_growth=r.number("growth.cost", -0.2, 0.2),
+        social_care_funding_growth=r.number("growth.social_care_funding", -0.2, 0.2),
+        social_care_demand_growth=r.number("growth.social_care_demand", -0.2, 0.2),
+        base_rate=r.factors(f"{d}.base_rate", CATEGORIES),
+        apple_threshold=r.number(f"{d}.apple_threshold", 0, 1),
+        national_capital_pot=r.number(f"{d}.national_capital_pot", 0, 1e6),
+        political_support=r.factors(f"{d}.political_support", POLITICAL),
+        consultation_factor=r.factors(f"{d}.consultation.factor", CONSULTATION),
+        consultation_lead_months=r.factors(f"{d}.consultation.lead_time_months", CONSULTATION,
+                                           0, 120),
+        implementation_months=r.number(f"{d}.consultation.implementation_months", 0, 120),
+        late_factor=r.number(f"{d}.consultation.late_factor", 0, 1),
+        clinical_support=r.factors(f"{d}.clinical_support", CLINICAL_SUPPORT),
+        evidence=r.factors(f"{d}.evidence", EVIDENCE),
+        origin=r.factors(f"{d}.origin", ORIGIN),
+        draws=r.number("monte_carlo.draws", 100, 1_000_000, integer=True),
+        seed=r.number("monte_carlo.seed", 0, 2**32 - 1, integer=True),
+        concentration=r.number("monte_carlo.concentration", 0.1, 1000),
+        correlation=r.number("monte_carlo.correlation", 0, 0.99),
+        all_or_nothing=tuple(all_or_nothing),
+        ratings=_read_ratings(r),
+        contract_years=r.number("contracts.years", 1, 10, integer=True),
+        levers=_read_levers(r),
+        sources=r.sources,
+        location="",
+    )
+
+
+def load_assumptions(path: Path | str | None = None) -> Assumptions:
+    """The checked assumptions at `path` (default params/default.yaml), or `InputError`."""
+    path = Path(path) if path else default_assumptions_path()
+    label = path.name
+    try:
+        text = path.read_text(encoding="utf-8")
+        data = yaml.safe_load(text)
+    except FileNotFoundError:
+        raise InputError([Problem(str(path), "does not exist")]) from None
+    except UnicodeDecodeError:
+        raise InputError([Problem(label, "is not UTF-8 text")]) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        row = mark.line + 1 if mark is not None else None
+        raise InputError([Problem(label, f"is not valid YAML ({getattr(exc, 'problem', exc)})",
+                                  row)]) from None
+    if not isinstance(data, dict):
+        raise InputError([Problem(label, "must be a YAML mapping of assumptions")])
+    reader = _Reader(data, label)
+    assumptions = _read(reader)
+    if reader.problems:
+        raise InputError(reader.problems)
+    return replace(assumptions, location=str(path))

@@ -1,0 +1,95 @@
+"""The `stpreport` command line."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from stpreport.assumptions import load_assumptions
+from stpreport.inputs import check_figures, load_figures
+from stpreport.problems import InputError, Problem
+
+FIGURES_HELP = "Folder of CSV files or an .xlsx workbook (default: the bundled figures)."
+PARAMS_HELP = "Assumptions file (default: params/default.yaml)."
+
+
+def _echo_problems(problems: list[Problem]) -> None:
+    for problem in problems:
+        click.echo(str(problem), err=problem.severity == "error")
+
+
+def _figures_or_exit(path: Path | None):
+    try:
+        return load_figures(path)
+    except InputError as exc:
+        _echo_problems(exc.problems)
+        sys.exit(1)
+
+
+@click.group()
+@click.version_option(package_name="stpreport")
+def main() -> None:
+    """Honest briefings on England's Sustainability and Transformation Plans."""
+
+
+@main.command()
+@click.option("--figures", type=click.Path(path_type=Path), help=FIGURES_HELP)
+@click.option("--params", type=click.Path(path_type=Path), help=PARAMS_HELP)
+def validate(figures: Path | None, params: Path | None) -> None:
+    """Check the figures and assumptions; list every problem at once."""
+    from stpreport.inputs import bundled_figures_path
+
+    location = figures or bundled_figures_path()
+    loaded, problems = check_figures(location)
+    try:
+        load_assumptions(params)
+    except InputError as exc:
+        problems = problems + exc.problems
+    _echo_problems(problems)
+    errors = [p for p in problems if p.severity == "error"]
+    if errors:
+        click.echo(f"{len(errors)} problem(s): the figures cannot be used.", err=True)
+        sys.exit(1)
+    assert loaded is not None
+    click.echo(f"valid: {len(loaded.footprints)} footprints, {len(loaded.schemes)} schemes, "
+               f"{len(loaded.contracts)} contract lines ({location})")
+
+
+@main.command()
+@click.argument("out", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--filled", is_flag=True, help="Fill it with the figures, not blank.")
+@click.option("--figures", type=click.Path(path_type=Path), help=FIGURES_HELP)
+def template(out: Path, filled: bool, figures: Path | None) -> None:
+    """Write an Excel workbook of the figures' sheets, blank or filled."""
+    from stpreport.template import write_template
+
+    if out.suffix.lower() != ".xlsx":
+        raise click.UsageError(f"{out} must end in .xlsx")
+    write_template(out, _figures_or_exit(figures) if filled else None)
+    click.echo(f"wrote {out}")
+
+
+@main.command()
+@click.option("--figures", type=click.Path(path_type=Path), help=FIGURES_HELP)
+def footprints(figures: Path | None) -> None:
+    """List the footprints' codes and names."""
+    loaded = _figures_or_exit(figures)
+    for row in loaded.footprints.itertuples():
+        click.echo(f"{row.code}  {row.name}")
+
+
+@main.command()
+def schema() -> None:
+    """Print the input format (Markdown): every table, column, unit and rule."""
+    from stpreport.schema import TABLES
+
+    for table in TABLES.values():
+        kind = "required" if table.required else "optional"
+        click.echo(f"## {table.name} ({kind})\n\n{table.meaning}\n")
+        click.echo("| column | type | unit | rule | meaning |\n|---|---|---|---|---|")
+        for col in table.columns:
+            click.echo(f"| {col.name} | {col.kind} | {col.unit} | {col.rule_text()} | "
+                       f"{col.meaning} |")
+        click.echo("")

@@ -1,0 +1,227 @@
+"""Read the figures' tables as raw text cells from a folder of CSV files or one workbook.
+
+Both readers give the same thing: for each table, the header and rows of text with their
+spreadsheet row numbers, so one converter (`stpreport.inputs`) checks and types both alike.
+Problems of the file itself (not UTF-8, not a workbook, formulas, merged cells, too large) are
+found here.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from stpreport.problems import Problem
+from stpreport.schema import MAX_ROWS, TABLE_NAMES, TABLES
+
+REPORTED = "\x00"
+"""Stands for a cell the reader already reported (a formula, an error value)."""
+
+
+@dataclass
+class RawTable:
+    """One table as text: `rows[i]` holds the cells of spreadsheet row `row_numbers[i]`."""
+
+    name: str
+    where: str
+    header: list[str]
+    rows: list[list[str]] = field(default_factory=list)
+    row_numbers: list[int] = field(default_factory=list)
+
+
+def _size_problem(where: str, rows: int) -> Problem:
+    return Problem(where, f"has {rows:,} rows; at most {MAX_ROWS:,} are accepted (is this the "
+                   "right file?)")
+
+
+def _table_from_records(name: str, where: str, records: list[tuple[int, list[str]]],
+                        problems: list[Problem]) -> RawTable | None:
+    """Build a RawTable from (row number, cells) records, the first being the header."""
+    records = [(n, cells) for n, cells in records if any(c.strip() for c in cells)]
+    if not records:
+        problems.append(Problem(where, "is empty: no header row"))
+        return None
+    _, header = records[0]
+    header = [h.strip() for h in header]
+    while header and not header[-1]:
+        header.pop()
+    table = RawTable(name, where, header)
+    width = len(header)
+    for number, cells in records[1:]:
+        extra = cells[width:]
+        if any(c.strip() for c in extra):
+            problems.append(Problem(where, f"has {len(cells)} cells but the header has {width} "
+                                    "columns (a stray delimiter or an unquoted comma?)", number))
+            continue
+        cells = cells[:width] + [""] * (width - len(cells))
+        table.rows.append(cells)
+        table.row_numbers.append(number)
+    return table
+
+
+def _delimiter_hint(header_line: str) -> str:
+    for delimiter, label in ((";", "semicolons"), ("\t", "tabs"), ("|", "bars")):
+        if header_line.count(delimiter) >= 2 and header_line.count(",") == 0:
+            return f" (the file seems to be separated by {label}; save it with commas)"
+    return ""
+
+
+def read_csv_table(path: Path, name: str, problems: list[Problem]) -> RawTable | None:
+    where = path.name
+    data = path.read_bytes()
+    lines = data.count(b"\n")
+    if lines > MAX_ROWS + 1:
+        problems.append(_size_problem(where, lines))
+        return None
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]  # the byte-order mark Excel writes in "CSV UTF-8"; harmless
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        problems.append(Problem(where, f"is not UTF-8 text (byte 0x{data[exc.start]:02x} on line "
+                                f"{line}); save it as 'CSV UTF-8'"))
+        return None
+    if "\x00" in text:
+        problems.append(Problem(where, "holds NUL bytes: it is not a CSV text file"))
+        return None
+    records: list[tuple[int, list[str]]] = []
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        for cells in reader:
+            records.append((reader.line_num, cells))
+    except csv.Error as exc:
+        problems.append(Problem(where, f"is not valid CSV ({exc})", reader.line_num))
+        return None
+    table = _table_from_records(name, where, records, problems)
+    if table is not None and len(table.header) == 1:
+        first_line = text.split("\n", 1)[0]
+        hint = _delimiter_hint(first_line)
+        if hint:
+            problems.append(Problem(where, "has a single column" + hint, 1))
+            return None
+    return table
+
+
+def read_csv_folder(folder: Path, problems: list[Problem]) -> dict[str, RawTable]:
+    tables: dict[str, RawTable] = {}
+    for name in TABLE_NAMES:
+        path = folder / f"{name}.csv"
+        if not path.is_file():
+            if TABLES[name].required:
+                problems.append(Problem(f"{folder}", f"has no {name}.csv (required table)"))
+            continue
+        table = read_csv_table(path, name, problems)
+        if table is not None:
+            tables[name] = table
+    known = {f"{n}.csv" for n in TABLE_NAMES}
+    for path in sorted(folder.glob("*.csv")):
+        if path.name not in known:
+            problems.append(Problem(path.name, "is not one of the tables "
+                                    f"({', '.join(TABLE_NAMES)}) and was ignored",
+                                    severity="warning"))
+    return tables
+
+
+def cell_text(value: object) -> str:
+    """A workbook cell's value as the text a CSV file would hold for it."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    return str(value)
+
+
+def _sheet_records(ws, where: str, problems: list[Problem]) -> list[tuple[int, list[str]]]:
+    records: list[tuple[int, list[str]]] = []
+    for merged in ws.merged_cells.ranges:
+        problems.append(Problem(where, f"has merged cells {merged.coord}; unmerge them so each "
+                                "cell holds one value"))
+    for row in ws.iter_rows():
+        cells: list[str] = []
+        for cell in row:
+            column = ws.cell(1, cell.column).value if cell.row > 1 else None
+            label = str(column) if column is not None else cell.column_letter
+            if cell.data_type == "f":
+                problems.append(Problem(where, "is a formula; figures must be values (paste as "
+                                        "values)", cell.row, label, str(cell.value)))
+                cells.append(REPORTED)
+            elif cell.data_type == "e":
+                problems.append(Problem(where, "is an Excel error value", cell.row, label,
+                                        str(cell.value)))
+                cells.append(REPORTED)
+            else:
+                cells.append(cell_text(cell.value))
+        if row:
+            records.append((row[0].row, cells))
+    return records
+
+
+def read_workbook(path: Path, problems: list[Problem]) -> dict[str, RawTable]:
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    label = path.name
+    if not zipfile.is_zipfile(path):
+        problems.append(Problem(label, "is not an Excel workbook (.xlsx)"))
+        return {}
+    try:
+        quick = load_workbook(path, read_only=True)
+        sizes = {ws.title: ws.max_row or 0 for ws in quick.worksheets}
+        quick.close()
+        for title, rows in sizes.items():
+            if title in TABLE_NAMES and rows > MAX_ROWS + 1:
+                problems.append(_size_problem(f"{label} sheet {title}", rows))
+        if any(p.severity == "error" for p in problems):
+            return {}
+        book = load_workbook(path, data_only=False)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        problems.append(Problem(label, f"is not a readable Excel workbook ({exc})"))
+        return {}
+    tables: dict[str, RawTable] = {}
+    titles = book.sheetnames
+    for name in TABLE_NAMES:
+        where = f"{label} sheet {name}"
+        if name not in titles:
+            if TABLES[name].required:
+                near = [t for t in titles if t.strip().lower() == name]
+                hint = f" (found {near[0]!r}: rename it {name!r})" if near else \
+                    f" (sheets found: {', '.join(titles)})"
+                problems.append(Problem(label, f"has no sheet {name!r}{hint}"))
+            continue
+        ws = book[name]
+        if ws.sheet_state != "visible":
+            problems.append(Problem(where, f"is {ws.sheet_state}; unhide it, or delete it if it "
+                                    "is not meant to be read"))
+            continue
+        table = _table_from_records(name, where, _sheet_records(ws, where, problems), problems)
+        if table is not None:
+            tables[name] = table
+    for title in titles:
+        if title not in TABLE_NAMES and title != "notes":
+            problems.append(Problem(f"{label} sheet {title}", "is not one of the tables and was "
+                                    "ignored", severity="warning"))
+    return tables
+
+
+def read_tables(path: Path, problems: list[Problem]) -> dict[str, RawTable]:
+    """Read a folder of CSV files or one .xlsx workbook; problems go to `problems`."""
+    if path.is_dir():
+        return read_csv_folder(path, problems)
+    if not path.exists():
+        problems.append(Problem(str(path), "does not exist"))
+        return {}
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        return read_workbook(path, problems)
+    problems.append(Problem(path.name, "is neither a folder of CSV files nor an .xlsx workbook"))
+    return {}
