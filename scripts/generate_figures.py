@@ -67,6 +67,10 @@ CATEGORY_WEIGHT = {"provider_efficiency": 0.34, "demand_management": 0.24,
                    "back_office_estates": 0.08, "workforce": 0.07, "other": 0.04}
 # Average planned reductions over the plans (EVIDENCE.md, Nuffield Trust, March 2017).
 PLANNED_REDUCTION = {"outpatients": 0.155, "elective": 0.096, "ae": 0.17, "non_elective": 0.157}
+# Plan quality follows the NHS England STP progress dashboard (July 2017) where EVIDENCE.md
+# names the band; the quality itself is invented.
+OUTSTANDING = {"E54000041", "E54000045", "E54000034", "E54000024", "E54000009"}
+NEEDS_MOST_IMPROVEMENT = {"E54000039", "E54000006", "E54000020", "E54000010", "E54000033"}
 ACTIVITY_SHARE = {"elective": 0.12, "non_elective": 0.20, "outpatients": 0.08, "ae": 0.03}
 
 
@@ -168,8 +172,14 @@ def _profile(rng: np.random.Generator) -> tuple[str, str, str]:
     return tuple(f"{c:.2f}" for c in cuts)  # type: ignore[return-value]
 
 
+def _quality(code: str) -> float:
+    """0 (weakest plans) to 1 (strongest): illustrative, by dashboard band."""
+    return 1.0 if code in OUTSTANDING else 0.0 if code in NEEDS_MOST_IMPROVEMENT else 0.5
+
+
 def _scheme(rng: np.random.Generator, code: str, number: int, category: str, saving: float,
             balancing: bool) -> dict:
+    q = _quality(code)
     names = BALANCING_NAMES if balancing else NAMES[category]
     name = names[int(rng.integers(len(names)))]
     capital = 0.0
@@ -179,17 +189,20 @@ def _scheme(rng: np.random.Generator, code: str, number: int, category: str, sav
         capital = rng.uniform(2, 40) if rng.random() < 0.6 else 0.0
     elif category == "other" and name.startswith("Digital"):
         capital = rng.uniform(10, 70)
-    secured = capital * rng.choice([0.0, 0.0, 0.0, 0.1, 0.25, 0.5]) if capital else 0.0
+    secured_shares = [0.0, 0.0, 0.0, 0.1, 0.25] + ([0.5, 0.8, 1.0] if q == 1 else [])
+    secured = capital * rng.choice(secured_shares) if capital else 0.0
     if category == "service_reconfiguration":
-        consultation = rng.choice(["not_started", "under_way", "completed"], p=[0.5, 0.3, 0.2])
-        politics = rng.choice(["supported", "contested", "opposed"], p=[0.3, 0.45, 0.25])
+        consultation = rng.choice(["not_started", "under_way", "completed"],
+                                  p=[0.5 - 0.3 * q, 0.3, 0.2 + 0.3 * q])
+        politics = rng.choice(["supported", "contested", "opposed"],
+                              p=[0.15 + 0.5 * q, 0.5 - 0.2 * q, 0.35 - 0.3 * q])
     else:
         consultation = "under_way" if category == "demand_management" and rng.random() < 0.1 \
             else "not_needed"
-        politics = rng.choice(["supported", "contested"], p=[0.85, 0.15])
-    evidence_p = {"demand_management": [0.05, 0.3, 0.5, 0.15],
-                  "provider_efficiency": [0.35, 0.5, 0.15, 0.0]}.get(category,
-                                                                     [0.2, 0.5, 0.25, 0.05])
+        politics = rng.choice(["supported", "contested"], p=[0.75 + 0.2 * q, 0.25 - 0.2 * q])
+    evidence_p = {"demand_management": [0.05 + 0.2 * q, 0.3, 0.5 - 0.2 * q, 0.15],
+                  "provider_efficiency": [0.2 + 0.25 * q, 0.55, 0.25 - 0.25 * q, 0.0]
+                  }.get(category, [0.1 + 0.3 * q, 0.5, 0.3 - 0.3 * q, 0.1])
     share1, share2, share3 = _profile(rng)
     return {
         "footprint": code, "scheme_id": f"{code}-S{number:02d}", "name": name,
@@ -197,7 +210,8 @@ def _scheme(rng: np.random.Generator, code: str, number: int, category: str, sav
         "share_2017_18": share1, "share_2018_19": share2, "share_2019_20": share3,
         "capital_required": round(capital, 1), "capital_secured": round(secured, 1),
         "consultation": consultation, "political_support": politics,
-        "clinical_support": rng.choice(["strong", "mixed", "weak"], p=[0.4, 0.45, 0.15]),
+        "clinical_support": rng.choice(["strong", "mixed", "weak"],
+                                       p=[0.25 + 0.4 * q, 0.5 - 0.2 * q, 0.25 - 0.2 * q]),
         "evidence": "none" if balancing else rng.choice(["strong", "mixed", "weak", "none"],
                                                         p=evidence_p),
         "origin": "balancing" if balancing else "bottom_up",
@@ -208,7 +222,9 @@ def make_schemes(rng: np.random.Generator, footprints: list[dict]) -> list[dict]
     schemes: list[dict] = []
     for fp in footprints:
         code = fp["code"]
-        total = fp["stated_gap_nhs"] * rng.uniform(0.92, 1.0)
+        q = _quality(code)
+        # Weak plans only balance on paper; strong ones plan a margin over their stated gap.
+        total = fp["stated_gap_nhs"] * rng.uniform(0.92 + 0.4 * q, 1.0 + 0.6 * q)
         if code == WYH:
             total = 983.0  # published: the plan cuts £983m
         if code == HWE:
@@ -221,11 +237,11 @@ def make_schemes(rng: np.random.Generator, footprints: list[dict]) -> list[dict]
             categories, n_bottom_up - len(categories),
             p=np.array([CATEGORY_WEIGHT[c] for c in categories])
             / sum(CATEGORY_WEIGHT[c] for c in categories)))
-        bottom_up_share = rng.uniform(0.55, 0.88)
+        bottom_up_share = rng.uniform(0.5 + 0.45 * q, 0.7 + 0.3 * q)
         weights = rng.dirichlet(np.ones(len(chosen)) * 1.5) * \
             np.array([CATEGORY_WEIGHT[c] for c in chosen])
         savings = weights / weights.sum() * total * bottom_up_share
-        n_balancing = int(rng.integers(1, 4))
+        n_balancing = int(rng.integers(1, 4 - int(2 * q)))
         balancing = rng.dirichlet(np.ones(n_balancing)) * total * (1 - bottom_up_share)
         number = 1
         for category, saving in zip(chosen, savings, strict=True):

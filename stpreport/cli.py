@@ -93,3 +93,40 @@ def schema() -> None:
             click.echo(f"| {col.name} | {col.kind} | {col.unit} | {col.rule_text()} | "
                        f"{col.meaning} |")
         click.echo("")
+
+
+@main.command()
+@click.option("--figures", type=click.Path(path_type=Path), help=FIGURES_HELP)
+@click.option("--params", type=click.Path(path_type=Path), help=PARAMS_HELP)
+def summary(figures: Path | None, params: Path | None) -> None:
+    """Print the national figures and each footprint's key numbers."""
+    from stpreport.analysis import analyse
+    from stpreport.formatting import money, per_head, percent
+
+    loaded = _figures_or_exit(figures)
+    try:
+        assumptions = load_assumptions(params)
+    except InputError as exc:
+        _echo_problems(exc.problems)
+        sys.exit(1)
+    result = analyse(loaded, assumptions)
+    t = result.national["totals"]
+    click.echo(f"National ({t['footprints']} footprints, population {t['population']:,.0f})"
+               + ("; ILLUSTRATIVE FIGURES" if t["illustrative"] else ""))
+    for label, key in (("do-nothing gap 2020/21", "do_nothing_gap"),
+                       ("stated gap", "stated_gap"), ("planned savings", "planned_savings"),
+                       ("expected deliverable savings", "expected_savings"),
+                       ("honest gap", "honest_gap"),
+                       (f"gap at {percent(assumptions.confidence)} confidence",
+                        "gap_at_confidence"),
+                       ("still needing national money", "still_needed")):
+        click.echo(f"  {label:<32} {money(t[key]):>10}")
+    click.echo(f"  {'honest gap a head':<32} {per_head(t['honest_gap_per_head']):>10}")
+    click.echo(f"  {'capital asked / national pot':<32} {money(t['capital_requested']):>10} / "
+               f"{money(t['capital_pot'])}")
+    click.echo("  ratings: " + ", ".join(f"{k} {v}" for k, v in t["ratings"].items()))
+    click.echo("")
+    for code, row in result.national["league"].iterrows():
+        click.echo(f"{row['rank']:>3} {code} {row['name'][:44]:<44} honest gap "
+                   f"{money(row['honest_gap']):>8} ({per_head(row['honest_gap_per_head'])} a head)"
+                   f"  P(balance) {percent(row['p_balance']):>4}  {row['rating']}")

@@ -199,6 +199,7 @@ class Figures:
     sources: pd.DataFrame
     location: str
     warnings: list[Problem] = field(default_factory=list)
+    _sources_index: dict | None = field(default=None, repr=False, compare=False)
 
     @property
     def codes(self) -> list[str]:
@@ -212,15 +213,19 @@ class Figures:
 
     def provenance(self, table: str, key: str, column: str) -> tuple[str, str, str]:
         """(status, source, confidence) of one figure; a row's own line beats the '*' line."""
-        s = self.sources
-        lines = s[(s["table"] == table) & (s["column"] == column)]
-        for wanted in (key, "*"):
-            hit = lines[lines["key"] == wanted]
-            if not hit.empty:
-                line = hit.iloc[0]
+        lines = self._source_lines()
+        hit = lines.get((table, key, column)) or lines.get((table, "*", column))
+        return hit or ("supplied", f"as supplied in {self.location}", "")
+
+    def _source_lines(self) -> dict[tuple[str, str, str], tuple[str, str, str]]:
+        if self._sources_index is None:
+            index = {}
+            for line in self.sources.to_dict("records"):
                 conf = "" if pd.isna(line["confidence"]) else str(line["confidence"])
-                return str(line["status"]), str(line["source"]), conf
-        return "supplied", f"as supplied in {self.location}", ""
+                index.setdefault((line["table"], line["key"], line["column"]),
+                                 (str(line["status"]), str(line["source"]), conf))
+            self._sources_index = index
+        return self._sources_index
 
     def figure_statuses(self, code: str | None = None) -> pd.DataFrame:
         """Every figure a footprint's briefing uses (all footprints when `code` is None),
