@@ -29,6 +29,15 @@ CATEGORY_LABELS = {
     "workforce": "Workforce",
     "other": "Other",
 }
+CATEGORY_SHORT = {
+    "provider_efficiency": "Efficiency",
+    "demand_management": "Demand mgmt",
+    "service_reconfiguration": "Reconfig.",
+    "prescribing": "Prescribing",
+    "back_office_estates": "Back office",
+    "workforce": "Workforce",
+    "other": "Other",
+}
 CONSULTATION = ("not_needed", "not_started", "under_way", "completed")
 POLITICAL_SUPPORT = ("supported", "contested", "opposed")
 CLINICAL_SUPPORT = ("strong", "mixed", "weak")

@@ -24,7 +24,7 @@ from stpreport.inputs import Figures
 SUMMARY_COLUMNS = [
     "code", "name", "region", "population", "do_nothing_gap", "stated_gap", "planned_savings",
     "expected_savings", "honest_gap", "p_balance", "rating", "gap_at_confidence",
-    "base_deficit", "difference", "large_difference", "social_care_gap",
+    "base_deficit", "difference", "relative_difference", "large_difference", "social_care_gap",
     "stated_social_care_gap", "balancing_savings", "apple_savings", "pear_savings",
     "p10", "p50", "p90", "expected_shortfall", "contract_mismatch", "capital_requested",
     "capital_secured", "local_levers", "national_agreement_levers", "still_needed",
