@@ -130,3 +130,29 @@ def summary(figures: Path | None, params: Path | None) -> None:
         click.echo(f"{row['rank']:>3} {code} {row['name'][:44]:<44} honest gap "
                    f"{money(row['honest_gap']):>8} ({per_head(row['honest_gap_per_head'])} a head)"
                    f"  P(balance) {percent(row['p_balance']):>4}  {row['rating']}")
+
+
+def _formats(value: str) -> tuple[str, ...]:
+    formats = tuple(f.strip() for f in value.split(",") if f.strip())
+    unknown = set(formats) - {"html", "pdf"}
+    if unknown or not formats:
+        raise click.BadParameter(f"{value!r}: give html, pdf or html,pdf")
+    return formats
+
+
+@main.command()
+@click.argument("notebook", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder for the output (default: beside the notebook).")
+@click.option("--format", "formats", default="html,pdf", show_default=True,
+              help="html, pdf or html,pdf.")
+def render(notebook: Path, out: Path | None, formats: str) -> None:
+    """Render one executed briefing notebook to HTML and PDF."""
+    from stpreport.render import render_notebook
+
+    for path in render_notebook(notebook, out or notebook.parent, _formats(formats)):
+        click.echo(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    main()

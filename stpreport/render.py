@@ -77,9 +77,17 @@ def url_fetcher(url: str, *args, **kwargs):
     raise ValueError(f"briefings fetch no external resources (refused {url[:80]!r})")
 
 
+FIXED_EPOCH = "1491004800"
+"""2017-04-01: the timestamp fontTools stamps into the fonts WeasyPrint embeds. Without a fixed
+one the PDF changes every second; SOURCE_DATE_EPOCH is the reproducible-builds convention."""
+
+
 def html_to_pdf(html: str) -> bytes:
+    import os
+
     from weasyprint import HTML
 
+    os.environ.setdefault("SOURCE_DATE_EPOCH", FIXED_EPOCH)
     return HTML(string=html, url_fetcher=url_fetcher, base_url=".").write_pdf(
         uncompressed_pdf=False)
 
@@ -102,3 +110,23 @@ class BriefingPDFExporter(BriefingHTMLExporter):
         html, resources = super().from_notebook_node(nb, resources, **kw)
         resources["output_extension"] = ".pdf"
         return html_to_pdf(html), resources
+
+
+def render_notebook(notebook: Path, out_dir: Path, formats: tuple[str, ...] = ("html", "pdf"),
+                    stem: str | None = None) -> list[Path]:
+    """Render an executed briefing notebook to HTML and/or PDF in `out_dir`, atomically."""
+    import nbformat
+
+    from stpreport.atomic import write_atomic
+
+    nb = nbformat.read(str(notebook), as_version=4)
+    stem = stem or Path(notebook).stem
+    html, _ = BriefingHTMLExporter().from_notebook_node(nb)
+    written = []
+    if "html" in formats:
+        write_atomic(out_dir / f"{stem}.html", html)
+        written.append(out_dir / f"{stem}.html")
+    if "pdf" in formats:
+        write_atomic(out_dir / f"{stem}.pdf", html_to_pdf(html))
+        written.append(out_dir / f"{stem}.pdf")
+    return written

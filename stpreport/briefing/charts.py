@@ -3,7 +3,9 @@ greyscale and for colour-blind readers; hatching where colour alone would carry 
 
 from __future__ import annotations
 
+import hashlib
 import io
+import re
 import textwrap
 from collections.abc import Sequence
 
@@ -51,7 +53,30 @@ def _svg(fig) -> str:
                 bbox_inches="tight")
     plt.close(fig)
     text = buffer.getvalue()
-    return text[text.index("<svg"):]  # drop the XML prolog and doctype: inline in HTML
+    text = text[text.index("<svg"):]  # drop the XML prolog and doctype: inline in HTML
+    text = _METADATA.sub("", text)  # RDF metadata: nothing a reader needs, and URLs
+    return _unique_ids(text)
+
+
+_METADATA = re.compile(r"<metadata>.*?</metadata>\s*", re.DOTALL)
+_ID = re.compile(r'\bid="([^"]+)"')
+
+
+def _unique_ids(svg: str) -> str:
+    """Prefix every id (and every reference to one) with a hash of the chart, so that several
+    charts inlined in one page never share an id, and the same chart always gets the same."""
+    prefix = "c" + hashlib.sha256(svg.encode("utf-8")).hexdigest()[:8] + "-"
+    ids = set(_ID.findall(svg))
+    if not ids:
+        return svg
+
+    def rename(match: re.Match) -> str:
+        whole, name = match.group(0), match.group(1)
+        return whole.replace(name, prefix + name) if name in ids else whole
+
+    svg = _ID.sub(rename, svg)
+    return re.sub(r'(url\(#|href="#)([^")]+)', lambda m: m.group(1) + (
+        prefix + m.group(2) if m.group(2) in ids else m.group(2)), svg)
 
 
 def _figure(width: float = 6.6, height: float = 3.0):

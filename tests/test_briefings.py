@@ -1,0 +1,182 @@
+"""The briefings end to end: real Papermill, real nbconvert, real WeasyPrint, read back."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import papermill as pm
+import pytest
+from helpers import write_figures
+from pypdf import PdfReader
+
+from stpreport.analysis import analyse
+from stpreport.assumptions import load_assumptions
+from stpreport.formatting import money, percent
+from stpreport.inputs import load_figures
+from stpreport.render import render_notebook
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = ROOT / "notebooks"
+HOSTILE = "<script>alert(1)</script>"
+A4 = (595.28, 841.89)
+
+
+def execute(notebook: str, out: Path, **parameters) -> Path:
+    pm.execute_notebook(str(NOTEBOOKS / notebook), str(out), parameters=parameters,
+                        progress_bar=False, cwd=str(ROOT))
+    return out
+
+
+def pdf_text(path: Path) -> list[str]:
+    return [page.extract_text() for page in PdfReader(path).pages]
+
+
+def assert_offline_and_codeless(html: str) -> None:
+    assert "<script" not in html.lower()
+    without_namespaces = re.sub(r'xmlns(:\w+)?="[^"]*"', "", html)
+    assert "http://" not in without_namespaces and "https://" not in without_namespaces
+    assert "//cdn" not in html and "@import" not in html
+    for code in ("FootprintPack.load", "NationalBriefing.load", "pack.verdict()", "import "):
+        assert code not in html
+
+
+@pytest.fixture(scope="module")
+def packs(tmp_path_factory) -> dict[str, dict]:
+    """Executed and rendered briefings, shared by the tests below."""
+    work = tmp_path_factory.mktemp("packs")
+    small = write_figures(work / "small", [
+        {"code": "ALLPEARS", "name": f"Pearshire {HOSTILE}"}, {"code": "T2"}], [
+        {"footprint": "ALLPEARS", "scheme_id": "P1", "name": HOSTILE, "origin": "balancing",
+         "category": "other"},
+        {"footprint": "ALLPEARS", "scheme_id": "P2", "name": "Close {{ everything }} & $x$",
+         "category": "service_reconfiguration", "capital_required": "100",
+         "political_support": "opposed", "consultation": "not_started"},
+        {"footprint": "T2", "scheme_id": "Q1"}],
+        [{"footprint": "ALLPEARS"}, {"footprint": "T2"}])
+    runs = {
+        "E54000008": ("footprint.ipynb", {"footprint": "E54000008", "edition": "test-1"}, None),
+        "E54000013": ("footprint.ipynb", {"footprint": "E54000013", "edition": "test-1"}, None),
+        "ALLPEARS": ("footprint.ipynb", {"footprint": "ALLPEARS", "edition": "test-1",
+                                         "figures": str(small)}, small),
+        "national": ("national.ipynb", {"edition": "test-1"}, None),
+    }
+    result = {}
+    for key, (notebook, parameters, figures) in runs.items():
+        executed = execute(notebook, work / f"{key}.ipynb", **parameters)
+        html_path, pdf_path = render_notebook(executed, work, stem=key)
+        result[key] = {"html": html_path.read_text(encoding="utf-8"), "pdf": pdf_path,
+                       "text": pdf_text(pdf_path), "figures": figures, "executed": executed}
+    return result
+
+
+def key_numbers(code: str, figures: Path | None = None) -> list[str]:
+    an = analyse(load_figures(figures), load_assumptions())
+    row = an.row(code)
+    return [money(row["do_nothing_gap"]), money(row["expected_savings"]),
+            money(row["honest_gap"]), percent(row["p_balance"])]
+
+
+@pytest.mark.parametrize("code", ["E54000008", "E54000013", "ALLPEARS"])
+def test_footprint_pack_html_is_offline_codeless_and_carries_the_numbers(packs, code):
+    pack = packs[code]
+    html = pack["html"]
+    assert_offline_and_codeless(html)
+    verdict = html[html.index('aria-label="Verdict"'):]
+    for number in key_numbers(code, pack["figures"]):
+        assert number in verdict
+    assert html.count("<h1>") == 1 and "<h2" in html
+    figures = re.findall(r"<figure [^>]*>", html)
+    assert figures and all('role="img"' in f and 'aria-label="' in f for f in figures)
+    assert html.count("<figcaption>") == len(figures)
+
+
+@pytest.mark.parametrize("code", ["E54000008", "E54000013", "ALLPEARS"])
+def test_footprint_pack_pdf_is_a4_and_names_the_footprint(packs, code):
+    pack = packs[code]
+    reader = PdfReader(pack["pdf"])
+    for page in reader.pages:
+        box = page.mediabox
+        assert (round(float(box.width), 2), round(float(box.height), 2)) == A4
+    text = pack["text"]
+    name = load_figures(pack["figures"]).footprint(code)["name"]
+    assert name.split(" <")[0] in text[0]
+    flat = " ".join(" ".join(t.split()) for t in text)
+    for number in key_numbers(code, pack["figures"]):
+        assert number in flat
+    assert all(f"Page {i} of {len(text)}" in t for i, t in enumerate(text, start=1))
+
+
+def test_illustrative_notice_on_page_one_and_every_footer_only_when_illustrative(packs):
+    bundled = packs["E54000008"]["text"]
+    assert "Illustrative figures" in bundled[0]
+    assert all("Illustrative figures: not published data" in page for page in bundled)
+    own = packs["ALLPEARS"]["text"]  # figures with no sources: supplied, not illustrative
+    assert not any("Illustrative" in page for page in own)
+    assert "Illustrative" not in packs["ALLPEARS"]["html"]
+
+
+def test_hostile_text_is_shown_literally_never_executed(packs):
+    html, text = packs["ALLPEARS"]["html"], " ".join(packs["ALLPEARS"]["text"])
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<script>alert" not in html
+    assert HOSTILE in " ".join(text.split())
+    assert "{{ everything }}" in html and "$x$" in html
+
+
+def test_all_pears_footprint_says_so(packs):
+    html = packs["ALLPEARS"]["html"]
+    assert "Apples: none." in html
+    assert "Pears: savings that will not be" in html
+
+
+def test_pack_with_an_empty_category_names_it(packs):
+    assert "The plan has no scheme in: Prescribing." in packs["E54000013"]["html"]
+
+
+def test_national_briefing(packs):
+    national = packs["national"]
+    html = national["html"]
+    assert_offline_and_codeless(html)
+    totals = analyse(load_figures(), load_assumptions()).national["totals"]
+    flat = " ".join(" ".join(t.split()) for t in national["text"])
+    for key in ("do_nothing_gap", "planned_savings", "expected_savings", "honest_gap"):
+        assert money(totals[key]) in html and money(totals[key]) in flat
+    assert html.count('href="E540000') == 44  # a link to every pack
+    assert "Illustrative figures" in national["text"][0]
+    assert "England's Sustainability and Transformation" in national["text"][0]
+
+
+def test_executed_notebooks_hide_nothing_unexpected(packs):
+    nb = nbformat.read(str(packs["E54000008"]["executed"]), as_version=4)
+    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs
+              if o.output_type == "error"]
+    assert not errors
+
+
+def test_same_notebook_renders_to_identical_bytes(packs, tmp_path):
+    again = render_notebook(packs["E54000008"]["executed"], tmp_path, stem="again")
+    assert again[0].read_text(encoding="utf-8") == packs["E54000008"]["html"]
+    assert again[1].read_bytes() == packs["E54000008"]["pdf"].read_bytes()
+
+
+def test_papermill_cli_from_the_repository_root_and_stpreport_render(tmp_path):
+    out = tmp_path / "out.ipynb"
+    subprocess.run([sys.executable, "-m", "papermill", "notebooks/footprint.ipynb", str(out),
+                    "-p", "footprint", "E54000008", "--log-level", "ERROR"],
+                   cwd=ROOT, check=True, capture_output=True)
+    result = subprocess.run([sys.executable, "-m", "stpreport.cli", "render", str(out),
+                             "--format", "pdf"], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "out.pdf").stat().st_size > 10_000
+
+
+def test_nbconvert_finds_the_exporters(packs, tmp_path):
+    result = subprocess.run([sys.executable, "-m", "jupyter", "nbconvert", "--to",
+                             "stpreport_html", str(packs["E54000008"]["executed"]),
+                             "--output-dir", str(tmp_path)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert "Cheshire and Merseyside" in (tmp_path / "E54000008.html").read_text()
