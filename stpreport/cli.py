@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -156,3 +157,78 @@ def render(notebook: Path, out: Path | None, formats: str) -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def _build_options(figures, params, out, edition, only, formats, jobs, force):
+    from stpreport.build.runner import BuildOptions
+
+    return BuildOptions(figures=figures, params=params, out=out, edition=edition,
+                        only=list(only) or None, formats=_formats(formats),
+                        jobs=jobs or (os.cpu_count() or 1), force=force)
+
+
+def _build_arguments(command):
+    options = [
+        click.option("--figures", type=click.Path(path_type=Path), help=FIGURES_HELP),
+        click.option("--params", type=click.Path(path_type=Path), help=PARAMS_HELP),
+        click.option("--out", type=click.Path(file_okay=False, path_type=Path),
+                     default=Path("reports"), show_default=True, help="Output folder."),
+        click.option("--edition", help="Edition label (default: today's date)."),
+        click.option("--only", multiple=True, metavar="CODE",
+                     help="Only this footprint (repeat for more; 'national' for the briefing)."),
+        click.option("--format", "formats", default="html,pdf", show_default=True),
+        click.option("--jobs", type=click.IntRange(1, 64), default=None,
+                     help="Parallel workers (default: the number of cores)."),
+        click.option("--force", is_flag=True, help="Rebuild everything."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+@main.command()
+@_build_arguments
+def build(figures, params, out, edition, only, formats, jobs, force) -> None:
+    """Build every briefing (HTML, PDF, executed notebook), the index and the summaries."""
+    from stpreport.build.manifest import BuildLocked
+    from stpreport.build.progress import Progress
+    from stpreport.build.runner import run_build
+
+    options = _build_options(figures, params, out, edition, only, formats, jobs, force)
+    try:
+        with Progress() as progress:
+            result = run_build(options, progress.update)
+    except InputError as exc:
+        _echo_problems(exc.problems)
+        click.echo("Nothing was built: the inputs above must be fixed first.", err=True)
+        sys.exit(1)
+    except BuildLocked as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        click.echo("Interrupted: everything finished so far is kept; run the build again to "
+                   "finish the rest.", err=True)
+        sys.exit(130)
+    click.echo(f"{result.folder}: {len(result.ran)} built, {len(result.skipped)} up to date, "
+               f"{len(result.failed)} failed in {result.seconds:.1f}s")
+    for key, error in sorted(result.failed.items()):
+        click.echo(f"FAILED {key}: {error}", err=True)
+    if result.failed:
+        sys.exit(1)
+
+
+@main.command()
+@_build_arguments
+def explain(figures, params, out, edition, only, formats, jobs, force) -> None:
+    """Say what a build would run, and why."""
+    from stpreport.build.runner import explain as plan
+
+    options = _build_options(figures, params, out, edition, only, formats, jobs, force)
+    try:
+        plan_ = plan(options)
+    except InputError as exc:
+        _echo_problems(exc.problems)
+        sys.exit(1)
+    for key, why in plan_:
+        click.echo(f"{key:<10} " + ("run: " + "; ".join(why) if why else "up to date"))
+    click.echo(f"{sum(1 for _, w in plan_ if w)} of {len(plan_)} would run")

@@ -1,0 +1,85 @@
+"""Execute briefings in warm kernels: a Papermill engine and the worker that owns the kernel.
+
+Starting a kernel and importing pandas, matplotlib and stpreport in it is most of the cost of
+a plain Papermill run. Each build worker starts one kernel, keeps it, and resets it between
+notebooks (`%reset -f`, figures closed); the analysis is cached in the kernel on the input
+files' paths and modification times, and is a pure function of them, so a pack is the same
+whether it is built alone, first, or after other footprints.
+
+The engine (`stpreport.build.papermill_engine`) is registered with Papermill as
+`stpreport_warm` through the `papermill.engine` entry point.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+from typing import Any
+
+import papermill as pm  # first: papermill loads the stpreport_warm entry point as it starts
+from jupyter_client import KernelManager
+from papermill.engines import papermill_engines
+
+from stpreport.build.papermill_engine import WarmEngine
+
+papermill_engines.register("stpreport_warm", WarmEngine)  # also when run without installing
+
+WARM_UP = "import stpreport.briefing.footprint, stpreport.briefing.national"
+
+
+class WarmKernel:
+    """One kernel, started on first use and again if it dies."""
+
+    def __init__(self, kernel_name: str = "python3"):
+        self.kernel_name = kernel_name
+        self.km: KernelManager | None = None
+        self.socket_dir: str | None = None
+
+    def get(self) -> KernelManager:
+        if self.km is not None and self.km.is_alive():
+            return self.km
+        self.shutdown()
+        # IPC sockets in a folder of this kernel's own: the default ("kernel-ipc-N" in the
+        # working directory) lets two workers' kernels pick the same socket names.
+        self.socket_dir = self.socket_dir or tempfile.mkdtemp(prefix="stpreport-kernel-")
+        km = KernelManager(kernel_name=self.kernel_name, transport="ipc",
+                           ip=os.path.join(self.socket_dir, "kernel"))
+        km.start_kernel()
+        client = km.client()
+        client.start_channels()
+        try:
+            client.wait_for_ready(timeout=60)
+            client.execute_interactive(WARM_UP, store_history=False, timeout=120)
+        finally:
+            client.stop_channels()
+        self.km = km
+        return km
+
+    def shutdown(self) -> None:
+        if self.km is not None:
+            with contextlib.suppress(Exception):  # a dead kernel may not shut down cleanly
+                self.km.shutdown_kernel(now=True)
+            self.km = None
+        if self.socket_dir is not None:
+            shutil.rmtree(self.socket_dir, ignore_errors=True)
+            self.socket_dir = None
+
+
+def execute(input_path: str, parameters: dict[str, Any], kernel: WarmKernel,
+            timeout: int = 600):
+    """Execute a notebook with parameters in the warm kernel; returns the executed notebook."""
+    nb = pm.execute_notebook(input_path, None, parameters=parameters,
+                             engine_name="stpreport_warm", km=kernel.get(),
+                             progress_bar=False, request_save_on_cell_execute=False,
+                             log_output=False, execution_timeout=timeout)
+    count = 0
+    for cell in nb.cells:  # a warm kernel keeps counting: number each notebook from 1
+        if cell.cell_type == "code" and cell.get("execution_count") is not None:
+            count += 1
+            cell.execution_count = count
+            for output in cell.get("outputs", []):
+                if "execution_count" in output:
+                    output["execution_count"] = count
+    return nb

@@ -1,0 +1,41 @@
+"""The `stpreport_warm` Papermill engine: nbclient on a kernel that outlives the notebook.
+
+Papermill imports this module itself, through the `papermill.engine` entry point, while it
+starts; import `stpreport.build.engine` rather than this module.
+"""
+
+from __future__ import annotations
+
+from papermill.clientwrap import PapermillNotebookClient
+from papermill.engines import NBClientEngine
+from papermill.utils import merge_kwargs, remove_args
+
+RESET = "%reset -f\nimport matplotlib.pyplot as _plt\n_plt.close('all')\ndel _plt"
+
+
+class WarmClient(PapermillNotebookClient):
+    """Runs the reset before the notebook's first cell."""
+
+    def papermill_execute_cells(self):
+        self.wait_for_reply(self.kc.execute(RESET, silent=True, store_history=False))
+        return super().papermill_execute_cells()
+
+
+class WarmEngine(NBClientEngine):
+    """Papermill's nbclient engine, but on a kernel manager passed in as `km` and kept."""
+
+    @classmethod
+    def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None,
+                                 stderr_file=None, start_timeout=60, execution_timeout=None,
+                                 **kwargs):
+        km = kwargs.pop("km")
+        kwargs = remove_args(["input_path", "timeout", "startup_timeout"], **kwargs)
+        final = merge_kwargs(kwargs, timeout=execution_timeout, startup_timeout=start_timeout,
+                             kernel_name=kernel_name, log_output=log_output,
+                             stdout_file=stdout_file, stderr_file=stderr_file)
+        client = WarmClient(nb_man, km=km, **final)
+        try:
+            return client.execute(cleanup_kc=False)
+        finally:
+            if client.kc is not None:
+                client.kc.stop_channels()

@@ -1,0 +1,111 @@
+"""Plan a build: which briefings exist, what each depends on, and which must run and why.
+
+A run's fingerprint covers its own slice of the figures, the national context it reads from
+the other footprints (the capital pot's chance and the total allocation that shares out the
+levers), the assumptions, the notebook's cells, the package (code and templates), the edition
+and the previous edition it compares with. Editing one footprint's schemes therefore reruns
+that footprint and the national briefing; editing capital, which moves the pot's chance for
+everyone, rightly reruns them all.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from stpreport import __version__
+from stpreport.analysis import Analysis
+from stpreport.fingerprint import (
+    digest,
+    figures_fingerprint,
+    file_fingerprint,
+    notebook_fingerprint,
+)
+from stpreport.inputs import Figures
+from stpreport.paths import PACKAGE_DIR, project_file
+
+NATIONAL = "national"
+PACKAGE_SUFFIXES = {".py", ".j2", ".css", ".json"}
+
+
+@dataclass(frozen=True)
+class Run:
+    key: str  # a footprint code, or "national"
+    notebook: Path
+    parameters: dict
+    components: dict[str, str]
+    outputs: tuple[str, ...]  # file names in the edition folder
+    fingerprint: str = field(init=False)
+
+    def __post_init__(self):
+        joined = json.dumps(self.components, sort_keys=True).encode("utf-8")
+        object.__setattr__(self, "fingerprint", digest(joined))
+
+
+@lru_cache(maxsize=1)
+def package_fingerprint() -> str:
+    """The package's code and templates (not its bundled figures, which are inputs)."""
+    parts = [__version__.encode()]
+    for path in sorted(PACKAGE_DIR.rglob("*")):
+        if path.suffix in PACKAGE_SUFFIXES and "_project" not in path.parts \
+                and "__pycache__" not in path.parts:
+            parts += [str(path.relative_to(PACKAGE_DIR)).encode(), path.read_bytes()]
+    return digest(*parts)
+
+
+def national_context(figures: Figures, analysis: Analysis) -> str:
+    total_allocation = float(figures.footprints["nhs_allocation"].sum())
+    return digest(repr((analysis.pot_chance, total_allocation)).encode())
+
+
+def plan_runs(figures: Figures, analysis: Analysis, *, figures_path: Path, params_path: Path,
+              codes: list[str], include_national: bool, formats: tuple[str, ...],
+              edition: str, build_date: str, previous: Path | None,
+              previous_fingerprints: dict[str, str]) -> list[Run]:
+    shared = {
+        "assumptions": file_fingerprint(params_path),
+        "package": package_fingerprint(),
+        "edition": digest(f"{edition}|{build_date}".encode()),
+        "national_context": national_context(figures, analysis),
+    }
+    base = {"figures": str(figures_path), "params": str(params_path), "edition": edition,
+            "build_date": build_date, "previous": str(previous) if previous else None}
+    runs = []
+    notebook = project_file("notebooks", "footprint.ipynb")
+    notebook_print = notebook_fingerprint(notebook)
+    for code in codes:
+        components = shared | {"figures": figures_fingerprint(figures, code),
+                               "notebook": notebook_print,
+                               "previous": previous_fingerprints.get(code, "none")}
+        runs.append(Run(code, notebook, base | {"footprint": code}, components,
+                        _outputs(code, formats)))
+    if include_national:
+        notebook = project_file("notebooks", "national.ipynb")
+        components = shared | {"figures": figures_fingerprint(figures, None),
+                               "notebook": notebook_fingerprint(notebook),
+                               "previous": previous_fingerprints.get(NATIONAL, "none")}
+        runs.append(Run(NATIONAL, notebook, base, components, _outputs(NATIONAL, formats)))
+    return runs
+
+
+def _outputs(stem: str, formats: tuple[str, ...]) -> tuple[str, ...]:
+    return (f"{stem}.ipynb", *(f"{stem}.{f}" for f in formats))
+
+
+def reasons(run: Run, entry: dict | None, folder: Path, force: bool) -> list[str]:
+    """Why `run` must run (empty: it is up to date)."""
+    if force:
+        return ["--force"]
+    if entry is None:
+        return ["not built in this edition yet"]
+    why = []
+    if entry.get("status") != "ok":
+        why.append("failed last time")
+    old = entry.get("components", {})
+    why += [f"{name} changed" for name, value in run.components.items() if old.get(name) != value]
+    missing = [name for name in run.outputs if not (folder / name).is_file()]
+    if missing:
+        why.append("missing " + ", ".join(missing))
+    return why

@@ -1,0 +1,265 @@
+"""`stpreport build`: every briefing, in parallel, rebuilt only when its inputs change.
+
+The figures and assumptions are checked before anything is touched. The edition folder is
+locked, the runs are planned (`plan.py`), and the ones whose fingerprint changed go to a pool
+of worker processes, each with a warm kernel (`engine.py`). Each output is rendered in memory
+and written atomically; the manifest is rewritten after every finished run, so an interrupted
+build loses nothing already built and the next one redoes only what is missing. A failing
+briefing fails alone: its last good outputs stay, marked stale in the index.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import multiprocessing
+import os
+import signal
+import sys
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from stpreport.analysis import Analysis, analyse
+from stpreport.assumptions import default_assumptions_path, load_assumptions
+from stpreport.build.manifest import edition_lock, read_manifest, write_manifest
+from stpreport.build.outputs import SNAPSHOT, write_index, write_snapshot, write_summaries
+from stpreport.build.plan import NATIONAL, Run, plan_runs, reasons
+from stpreport.inputs import Figures, bundled_figures_path, load_figures
+from stpreport.problems import InputError, Problem
+
+
+@dataclass
+class BuildOptions:
+    figures: Path | None = None
+    params: Path | None = None
+    out: Path = Path("reports")
+    edition: str | None = None
+    only: list[str] | None = None
+    formats: tuple[str, ...] = ("html", "pdf")
+    jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
+    force: bool = False
+
+
+@dataclass
+class Prepared:
+    options: BuildOptions
+    figures: Figures
+    analysis: Analysis
+    folder: Path
+    edition: str
+    manifest: dict
+    runs: list[Run]
+
+
+@dataclass
+class BuildResult:
+    folder: Path
+    ran: list[str]
+    skipped: list[str]
+    failed: dict[str, str]
+    seconds: float
+
+
+def _edition_label(label: str | None) -> str:
+    label = label or dt.date.today().isoformat()
+    if not label or "/" in label or "\\" in label or label.startswith(".") or len(label) > 64:
+        raise InputError([Problem("--edition", "must be a plain folder name (no slashes, not "
+                                  "starting with '.')", value=label)])
+    return label
+
+
+def _previous_edition(out: Path, edition: str, manifest: dict) -> Path | None:
+    """The edition this one compares with: fixed when the edition is first built, as the most
+    recently created other edition in the same output folder."""
+    if "previous" in manifest:
+        return Path(manifest["previous"]) if manifest["previous"] else None
+    others = []
+    for folder in out.iterdir() if out.is_dir() else []:
+        if folder.name != edition and (folder / "manifest.json").is_file():
+            created = read_manifest(folder).get("created", "")
+            others.append((created, folder.name, folder))
+    return max(others)[2].resolve() if others else None
+
+
+def prepare(options: BuildOptions) -> Prepared:
+    """Check everything and plan the build; raises InputError before anything is written."""
+    figures_path = (options.figures or bundled_figures_path()).resolve()
+    params_path = (options.params or default_assumptions_path()).resolve()
+    problems: list[Problem] = []
+    figures = assumptions = None
+    try:
+        figures = load_figures(figures_path)
+    except InputError as exc:
+        problems += exc.problems
+    try:
+        assumptions = load_assumptions(params_path)
+    except InputError as exc:
+        problems += exc.problems
+    if problems:
+        raise InputError(problems)
+    assert figures is not None and assumptions is not None
+    codes = figures.codes
+    if options.only:
+        unknown = [c for c in options.only if c not in codes and c != NATIONAL]
+        if unknown:
+            raise InputError([Problem("--only", f"is not a footprint in {figures_path} (see "
+                                      "stpreport footprints)", value=c) for c in unknown])
+        codes = [c for c in codes if c in options.only]
+    edition = _edition_label(options.edition)
+    out = options.out.resolve()
+    folder = out / edition
+    manifest = read_manifest(folder)
+    previous = _previous_edition(out, edition, manifest)
+    previous_runs = read_manifest(previous).get("runs", {}) if previous else {}
+    analysis = analyse(figures, assumptions)
+    build_date = manifest.get("build_date") or dt.date.today().isoformat()
+    runs = plan_runs(
+        figures, analysis, figures_path=figures_path, params_path=params_path, codes=codes,
+        include_national=not options.only or NATIONAL in options.only,
+        formats=options.formats, edition=edition, build_date=build_date, previous=previous,
+        previous_fingerprints={k: v.get("good") or "" for k, v in previous_runs.items()})
+    manifest = manifest | {"edition": edition, "build_date": build_date,
+                           "previous": str(previous) if previous else None}
+    return Prepared(options, figures, analysis, folder, edition, manifest, runs)
+
+
+def explain(options: BuildOptions) -> list[tuple[str, list[str]]]:
+    prepared = prepare(options)
+    entries = prepared.manifest.get("runs", {})
+    return [(run.key, reasons(run, entries.get(run.key), prepared.folder, options.force))
+            for run in prepared.runs]
+
+
+# -- the worker side ------------------------------------------------------------------------
+_KERNEL = None
+
+
+def _init_worker() -> None:
+    global _KERNEL
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle
+    from stpreport.build.engine import WarmKernel
+
+    _KERNEL = WarmKernel()
+    _KERNEL.get()
+
+
+def run_job(job: dict) -> dict:
+    """Execute one briefing, render it, write its outputs; never raises."""
+    import nbformat
+    from papermill.exceptions import PapermillExecutionError
+
+    from stpreport.atomic import write_atomic
+    from stpreport.build.engine import execute
+    from stpreport.render import BriefingHTMLExporter, html_to_pdf
+
+    key, folder, formats = job["key"], Path(job["folder"]), job["formats"]
+    started = time.perf_counter()
+    try:
+        nb = execute(job["notebook"], job["parameters"], _KERNEL)
+    except PapermillExecutionError as exc:
+        source = " ".join(str(exc.source).split())[:60]
+        return {"key": key, "status": "failed",
+                "error": f"cell {exc.cell_index} ({source}): {exc.ename}: {exc.evalue}"}
+    except Exception as exc:
+        _KERNEL.shutdown()
+        return {"key": key, "status": "failed",
+                "error": f"the kernel failed: {type(exc).__name__}: {exc}"}
+    executed = time.perf_counter()
+    html, _ = BriefingHTMLExporter().from_notebook_node(nb)
+    rendered = {f"{key}.ipynb": nbformat.writes(nb)}
+    if "html" in formats:
+        rendered[f"{key}.html"] = html
+    if "pdf" in formats:
+        rendered[f"{key}.pdf"] = html_to_pdf(html)
+    finished = time.perf_counter()
+    for name, data in rendered.items():
+        write_atomic(folder / name, data)
+    return {"key": key, "status": "ok",
+            "seconds": {"execute": round(executed - started, 3),
+                        "render": round(finished - executed, 3)}}
+
+
+# -- the main side --------------------------------------------------------------------------
+def _versions() -> dict[str, str]:
+    from importlib.metadata import version
+
+    from stpreport import __version__
+
+    names = ("papermill", "nbconvert", "nbclient", "weasyprint", "matplotlib", "pandas",
+             "numpy", "scipy")
+    return {"stpreport": __version__, "python": sys.version.split()[0]} | {
+        n: version(n) for n in names}
+
+
+def _record(manifest: dict, run: Run, result: dict) -> None:
+    entries = manifest.setdefault("runs", {})
+    old = entries.get(run.key, {})
+    entry = {"fingerprint": run.fingerprint, "components": run.components,
+             "outputs": list(run.outputs), "status": result["status"],
+             "seconds": result.get("seconds", {}), "error": result.get("error"),
+             "good": run.fingerprint if result["status"] == "ok" else old.get("good")}
+    entries[run.key] = entry
+
+
+def run_build(options: BuildOptions, progress: Callable[[int, int, str, dict], None]
+              ) -> BuildResult:
+    started = time.perf_counter()
+    prepared = prepare(options)
+    folder, manifest = prepared.folder, prepared.manifest
+    with edition_lock(folder):
+        manifest = read_manifest(folder) | {k: v for k, v in manifest.items() if k != "runs"}
+        manifest.setdefault("created", dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
+        manifest["versions"] = _versions()
+        manifest["figures"] = str(prepared.runs[0].parameters["figures"]) if prepared.runs \
+            else None
+        entries = manifest.get("runs", {})
+        todo = [r for r in prepared.runs
+                if reasons(r, entries.get(r.key), folder, options.force)]
+        skipped = [r.key for r in prepared.runs if r not in todo]
+        write_snapshot(folder, prepared.figures)
+        failed = _execute(todo, folder, options, manifest, progress)
+        write_summaries(folder, prepared.analysis)
+        write_index(folder, prepared.analysis, manifest.get("runs", {}), prepared.edition,
+                    options.formats)
+        manifest["updated"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        write_manifest(folder, manifest)
+    return BuildResult(folder, [r.key for r in todo if r.key not in failed], skipped, failed,
+                       time.perf_counter() - started)
+
+
+def _execute(todo: list[Run], folder: Path, options: BuildOptions, manifest: dict,
+             progress: Callable[[int, int, str, dict], None]) -> dict[str, str]:
+    failed: dict[str, str] = {}
+    if not todo:
+        return failed
+    todo = sorted(todo, key=lambda r: r.key != NATIONAL)  # the longest run first
+    workers = max(1, min(options.jobs, len(todo)))
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker) as pool:
+        futures = {pool.submit(run_job, {"key": r.key, "notebook": str(r.notebook),
+                                         "parameters": r.parameters, "folder": str(folder),
+                                         "formats": options.formats}): r for r in todo}
+        try:
+            for done, future in enumerate(as_completed(futures), start=1):
+                run = futures[future]
+                try:
+                    result = future.result()
+                except BrokenProcessPool as exc:
+                    result = {"key": run.key, "status": "failed",
+                              "error": f"the build worker died: {exc}"}
+                if result["status"] != "ok":
+                    failed[run.key] = result["error"]
+                _record(manifest, run, result)
+                write_manifest(folder, manifest)
+                progress(done, len(todo), run.key, result)
+        except KeyboardInterrupt:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+    return failed
+
+
+def snapshot_folder(edition_folder: Path) -> Path:
+    return edition_folder / SNAPSHOT
