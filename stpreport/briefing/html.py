@@ -4,6 +4,7 @@ puts text into the page."""
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -59,8 +60,24 @@ def table(frame: pd.DataFrame, columns: Sequence[Col], caption: str, *,
             "</table></div>")
 
 
+_LONG_WORD = re.compile(r"\S{24,}")
+
+
+def breakable(text: str) -> str:
+    """Escaped text in which every run of 24 or more non-space characters may break (<wbr>
+    every 12 characters), so that no word can push a table off the page."""
+    parts, last = [], 0
+    for match in _LONG_WORD.finditer(text):
+        word = match.group(0)
+        parts.append(esc(text[last:match.start()]))
+        parts.append("<wbr>".join(esc(word[i:i + 12]) for i in range(0, len(word), 12)))
+        last = match.end()
+    parts.append(esc(text[last:]))
+    return "".join(parts)
+
+
 def _cell(col: Col, record: dict) -> str:
-    text = esc(col.show(record[col.key]))
+    text = breakable(str(col.show(record[col.key])))
     return f'<a href="{esc(col.href(record))}">{text}</a>' if col.href else text
 
 
@@ -76,7 +93,7 @@ def para(text: str, css: str = "") -> str:
 
 
 def definition_list(items: Sequence[tuple[str, str]], css: str = "") -> str:
-    body = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in items)
+    body = "".join(f"<dt>{esc(k)}</dt><dd>{breakable(v)}</dd>" for k, v in items)
     return f'<dl class="{esc(css)}">{body}</dl>'
 
 
