@@ -155,16 +155,12 @@ def render(notebook: Path, out: Path | None, formats: str) -> None:
         click.echo(f"wrote {path}")
 
 
-if __name__ == "__main__":
-    main()
-
-
-def _build_options(figures, params, out, edition, only, formats, jobs, force):
+def _build_options(figures, params, out, edition, only, formats, jobs, force, notebooks):
     from stpreport.build.runner import BuildOptions
 
     return BuildOptions(figures=figures, params=params, out=out, edition=edition,
                         only=list(only) or None, formats=_formats(formats),
-                        jobs=jobs or (os.cpu_count() or 1), force=force)
+                        jobs=jobs or (os.cpu_count() or 1), force=force, notebooks=notebooks)
 
 
 def _build_arguments(command):
@@ -180,6 +176,9 @@ def _build_arguments(command):
         click.option("--jobs", type=click.IntRange(1, 64), default=None,
                      help="Parallel workers (default: the number of cores)."),
         click.option("--force", is_flag=True, help="Rebuild everything."),
+        click.option("--notebooks", type=click.Path(exists=True, file_okay=False,
+                                                   path_type=Path),
+                     help="Folder with your own footprint.ipynb and national.ipynb."),
     ]
     for option in reversed(options):
         command = option(command)
@@ -188,13 +187,14 @@ def _build_arguments(command):
 
 @main.command()
 @_build_arguments
-def build(figures, params, out, edition, only, formats, jobs, force) -> None:
+def build(figures, params, out, edition, only, formats, jobs, force, notebooks) -> None:
     """Build every briefing (HTML, PDF, executed notebook), the index and the summaries."""
     from stpreport.build.manifest import BuildLocked
     from stpreport.build.progress import Progress
     from stpreport.build.runner import run_build
 
-    options = _build_options(figures, params, out, edition, only, formats, jobs, force)
+    options = _build_options(figures, params, out, edition, only, formats, jobs, force,
+                             notebooks)
     try:
         with Progress() as progress:
             result = run_build(options, progress.update)
@@ -219,11 +219,12 @@ def build(figures, params, out, edition, only, formats, jobs, force) -> None:
 
 @main.command()
 @_build_arguments
-def explain(figures, params, out, edition, only, formats, jobs, force) -> None:
+def explain(figures, params, out, edition, only, formats, jobs, force, notebooks) -> None:
     """Say what a build would run, and why."""
     from stpreport.build.runner import explain as plan
 
-    options = _build_options(figures, params, out, edition, only, formats, jobs, force)
+    options = _build_options(figures, params, out, edition, only, formats, jobs, force,
+                             notebooks)
     try:
         plan_ = plan(options)
     except InputError as exc:
@@ -232,3 +233,26 @@ def explain(figures, params, out, edition, only, formats, jobs, force) -> None:
     for key, why in plan_:
         click.echo(f"{key:<10} " + ("run: " + "; ".join(why) if why else "up to date"))
     click.echo(f"{sum(1 for _, w in plan_ if w)} of {len(plan_)} would run")
+
+
+@main.command()
+@click.argument("edition_a")
+@click.argument("edition_b")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("reports"),
+              show_default=True, help="Folder holding the editions.")
+def diff(edition_a: str, edition_b: str, out: Path) -> None:
+    """What changed from EDITION_A to EDITION_B: figures and key numbers, footprint by
+    footprint."""
+    from stpreport.build.compare import compare_editions
+
+    try:
+        lines = compare_editions(out / edition_a, out / edition_b)
+    except FileNotFoundError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(1)
+    for line in lines:
+        click.echo(line)
+
+
+if __name__ == "__main__":
+    main()

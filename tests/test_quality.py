@@ -30,3 +30,13 @@ def test_notebook_is_committed_clean_with_a_parameters_cell(path: Path):
     assert all(not c.get("outputs") and c.get("execution_count") is None for c in code)
     tagged = [c for c in code if "parameters" in c.get("metadata", {}).get("tags", [])]
     assert len(tagged) == 1
+
+
+def test_input_format_doc_is_generated_from_the_schema():
+    from click.testing import CliRunner
+
+    from stpreport.cli import main
+
+    printed = CliRunner().invoke(main, ["schema"]).output
+    doc = (ROOT / "docs" / "input-format.md").read_text(encoding="utf-8")
+    assert doc.endswith(printed), "regenerate docs/input-format.md with stpreport schema"

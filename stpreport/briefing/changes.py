@@ -31,10 +31,13 @@ def figure_changes(old: Figures, new: Figures, code: str | None) -> pd.DataFrame
         t = TABLES[name]
         old_rows = {row_key(t, r): r for r in before[name].to_dict("records")}
         new_rows = {row_key(t, r): r for r in after[name].to_dict("records")}
+        owner = "code" if name == "footprints" else t.footprint_column
         for key in sorted(old_rows.keys() | new_rows.keys()):
             o, n = old_rows.get(key), new_rows.get(key)
+            footprint = (n or o)[owner]
             if o is None or n is None:
-                records.append({"table": name, "key": key, "column": "(row)",
+                records.append({"footprint": footprint, "table": name, "key": key,
+                                "column": "(row)",
                                 "before": "" if o is None else "present",
                                 "after": "" if n is None else "present"})
                 continue
@@ -43,10 +46,12 @@ def figure_changes(old: Figures, new: Figures, code: str | None) -> pd.DataFrame
                 if (pd.isna(ov) and pd.isna(nv)) or (not pd.isna(ov) and not pd.isna(nv)
                                                      and ov == nv):
                     continue
-                records.append({"table": name, "key": key, "column": col,
+                records.append({"footprint": footprint, "table": name, "key": key,
+                                "column": col,
                                 "before": "" if pd.isna(ov) else str(ov),
                                 "after": "" if pd.isna(nv) else str(nv)})
-    return pd.DataFrame(records, columns=["table", "key", "column", "before", "after"])
+    return pd.DataFrame(records, columns=["footprint", "table", "key", "column", "before",
+                                          "after"])
 
 
 def key_number_changes(old: pd.Series, new: dict) -> pd.DataFrame:

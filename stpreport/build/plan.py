@@ -63,7 +63,8 @@ def national_context(figures: Figures, analysis: Analysis) -> str:
 def plan_runs(figures: Figures, analysis: Analysis, *, figures_path: Path, params_path: Path,
               codes: list[str], include_national: bool, formats: tuple[str, ...],
               edition: str, build_date: str, previous: Path | None,
-              previous_fingerprints: dict[str, str]) -> list[Run]:
+              previous_fingerprints: dict[str, str], notebooks: Path | None = None
+              ) -> list[Run]:
     shared = {
         "assumptions": file_fingerprint(params_path),
         "package": package_fingerprint(),
@@ -73,7 +74,8 @@ def plan_runs(figures: Figures, analysis: Analysis, *, figures_path: Path, param
     base = {"figures": str(figures_path), "params": str(params_path), "edition": edition,
             "build_date": build_date, "previous": str(previous) if previous else None}
     runs = []
-    notebook = project_file("notebooks", "footprint.ipynb")
+    folder = notebooks or project_file("notebooks")
+    notebook = folder / "footprint.ipynb"
     notebook_print = notebook_fingerprint(notebook)
     for code in codes:
         components = shared | {"figures": figures_fingerprint(figures, code),
@@ -82,7 +84,7 @@ def plan_runs(figures: Figures, analysis: Analysis, *, figures_path: Path, param
         runs.append(Run(code, notebook, base | {"footprint": code}, components,
                         _outputs(code, formats)))
     if include_national:
-        notebook = project_file("notebooks", "national.ipynb")
+        notebook = folder / "national.ipynb"
         components = shared | {"figures": figures_fingerprint(figures, None),
                                "notebook": notebook_fingerprint(notebook),
                                "previous": previous_fingerprints.get(NATIONAL, "none")}

@@ -15,6 +15,7 @@ import multiprocessing
 import os
 import signal
 import sys
+import textwrap
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -41,6 +42,7 @@ class BuildOptions:
     formats: tuple[str, ...] = ("html", "pdf")
     jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
     force: bool = False
+    notebooks: Path | None = None  # folder with footprint.ipynb and national.ipynb
 
 
 @dataclass
@@ -120,6 +122,7 @@ def prepare(options: BuildOptions) -> Prepared:
         figures, analysis, figures_path=figures_path, params_path=params_path, codes=codes,
         include_national=not options.only or NATIONAL in options.only,
         formats=options.formats, edition=edition, build_date=build_date, previous=previous,
+        notebooks=options.notebooks.resolve() if options.notebooks else None,
         previous_fingerprints={k: v.get("good") or "" for k, v in previous_runs.items()})
     manifest = manifest | {"edition": edition, "build_date": build_date,
                            "previous": str(previous) if previous else None}
@@ -160,9 +163,10 @@ def run_job(job: dict) -> dict:
     try:
         nb = execute(job["notebook"], job["parameters"], _KERNEL)
     except PapermillExecutionError as exc:
-        source = " ".join(str(exc.source).split())[:60]
+        source = textwrap.shorten(" ".join(str(exc.source).split()), 60, placeholder=" …")
         return {"key": key, "status": "failed",
-                "error": f"cell {exc.cell_index} ({source}): {exc.ename}: {exc.evalue}"}
+                "error": f"cell {exc.cell_index} of {key}.ipynb ({source}): "
+                         f"{exc.ename}: {exc.evalue}"}
     except Exception as exc:
         _KERNEL.shutdown()
         return {"key": key, "status": "failed",

@@ -1,0 +1,51 @@
+"""Compare two editions: `stpreport diff`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from stpreport.briefing.changes import KEY_NUMBERS, figure_changes
+from stpreport.build.outputs import SNAPSHOT
+from stpreport.inputs import load_figures
+from stpreport.problems import InputError
+
+
+def _summary(folder: Path) -> pd.DataFrame:
+    path = folder / "summary.csv"
+    if not path.is_file():
+        raise FileNotFoundError(f"{folder} is not an edition: it has no summary.csv")
+    return pd.read_csv(path, dtype={"code": str}).set_index("code")
+
+
+def compare_editions(a: Path, b: Path) -> list[str]:
+    """Lines saying, for every footprint, which figures and key numbers changed."""
+    old, new = _summary(a), _summary(b)
+    try:
+        changes = figure_changes(load_figures(a / SNAPSHOT), load_figures(b / SNAPSHOT), None)
+    except InputError:
+        changes = None
+    lines = [f"From edition {a.name} to {b.name}"]
+    for code in sorted(old.index.union(new.index)):
+        if code not in new.index or code not in old.index:
+            where = b.name if code in new.index else a.name
+            lines.append(f"{code}: only in edition {where}")
+            continue
+        name = new.at[code, "name"]
+        numbers = []
+        for key, label, show in KEY_NUMBERS:
+            before, after = old.at[code, key], new.at[code, key]
+            if (key == "rating" and before != after) or (key != "rating" and \
+                    abs(float(after) - float(before)) > 1e-6):
+                numbers.append(f"{label} {show(before)} -> {show(after)}")
+        figures = [] if changes is None else [
+            f"{r.table} {r.key} {r.column}: {r.before!r} -> {r.after!r}"
+            for r in changes.itertuples() if r.footprint == code]
+        if not numbers and not figures:
+            continue
+        lines.append(f"{code} {name}")
+        lines += [f"  {text}" for text in numbers + figures]
+    if len(lines) == 1:
+        lines.append("No footprint's figures or key numbers changed.")
+    return lines
