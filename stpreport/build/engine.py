@@ -35,6 +35,7 @@ class WarmKernel:
     def __init__(self, kernel_name: str = "python3"):
         self.kernel_name = kernel_name
         self.km: KernelManager | None = None
+        self.kc = None
         self.socket_dir: str | None = None
 
     def get(self) -> KernelManager:
@@ -49,15 +50,15 @@ class WarmKernel:
         km.start_kernel()
         client = km.client()
         client.start_channels()
-        try:
-            client.wait_for_ready(timeout=60)
-            client.execute_interactive(WARM_UP, store_history=False, timeout=120)
-        finally:
-            client.stop_channels()
-        self.km = km
+        client.wait_for_ready(timeout=60)
+        client.execute_interactive(WARM_UP, store_history=False, timeout=120)
+        self.km, self.kc = km, client
         return km
 
     def shutdown(self) -> None:
+        if self.kc is not None:
+            self.kc.stop_channels()
+            self.kc = None
         if self.km is not None:
             with contextlib.suppress(Exception):  # a dead kernel may not shut down cleanly
                 self.km.shutdown_kernel(now=True)
@@ -71,7 +72,7 @@ def execute(input_path: str, parameters: dict[str, Any], kernel: WarmKernel,
             timeout: int = 600):
     """Execute a notebook with parameters in the warm kernel; returns the executed notebook."""
     nb = pm.execute_notebook(input_path, None, parameters=parameters,
-                             engine_name="stpreport_warm", km=kernel.get(),
+                             engine_name="stpreport_warm", km=kernel.get(), kc=kernel.kc,
                              progress_bar=False, request_save_on_cell_execute=False,
                              log_output=False, execution_timeout=timeout)
     count = 0

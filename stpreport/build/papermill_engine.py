@@ -22,20 +22,16 @@ class WarmClient(PapermillNotebookClient):
 
 
 class WarmEngine(NBClientEngine):
-    """Papermill's nbclient engine, but on a kernel manager passed in as `km` and kept."""
+    """Papermill's nbclient engine, but on a kernel manager `km` and a started kernel client
+    `kc` passed in and kept: neither the kernel nor its channels are set up per notebook."""
 
     @classmethod
     def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None,
                                  stderr_file=None, start_timeout=60, execution_timeout=None,
                                  **kwargs):
-        km = kwargs.pop("km")
+        km, kc = kwargs.pop("km"), kwargs.pop("kc")
         kwargs = remove_args(["input_path", "timeout", "startup_timeout"], **kwargs)
         final = merge_kwargs(kwargs, timeout=execution_timeout, startup_timeout=start_timeout,
                              kernel_name=kernel_name, log_output=log_output,
                              stdout_file=stdout_file, stderr_file=stderr_file)
-        client = WarmClient(nb_man, km=km, **final)
-        try:
-            return client.execute(cleanup_kc=False)
-        finally:
-            if client.kc is not None:
-                client.kc.stop_channels()
+        return WarmClient(nb_man, km=km, kc=kc, **final).execute(cleanup_kc=False)

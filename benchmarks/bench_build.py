@@ -1,0 +1,263 @@
+"""Benchmark: stpreport build against a plain Papermill + nbconvert loop, on this machine.
+
+    python benchmarks/bench_build.py                 # about 10 minutes on 2 cores
+    python benchmarks/bench_build.py --plain-all     # run the plain loop on all 45, not a sample
+
+Measures, in one run on the bundled figures:
+  a. the plain way, each step its own command per briefing: `papermill`, then
+     `jupyter nbconvert --to html --no-input` (the standard lab template), then `weasyprint`
+     (HTML to PDF); by default on a sample of briefings, extrapolated to all 45 (said so);
+  b. `stpreport build --force` (HTML and PDF);
+  c. a rebuild with nothing changed;
+  d. a rebuild after changing one footprint's figures;
+and b again with the footprints copied 4 and 10 times over (synthetic codes). Prints a table
+and writes it, with the date and machine, to docs/benchmark.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+FIGURES = ROOT / "stpreport" / "data" / "figures"
+TARGETS = {"b": 30.0, "ratio": 8.0, "c": 2.0, "d": 6.0, "memory_mb": 1536.0}
+
+
+class PeakMemory:
+    """Peak resident memory of this process's children and all their descendants, summed."""
+
+    def __init__(self, interval: float = 0.05):
+        self.interval, self.peak, self._stop = interval, 0, threading.Event()
+
+    def _tree_rss(self) -> int:
+        parents: dict[int, int] = {}
+        rss: dict[int, int] = {}
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry}/stat") as fh:
+                    fields = fh.read().rsplit(")", 1)[1].split()
+                parents[int(entry)] = int(fields[1])
+                rss[int(entry)] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
+            except (OSError, IndexError, ValueError):
+                continue
+        total, frontier = 0, [os.getpid()]
+        while frontier:
+            pid = frontier.pop()
+            children = [p for p, parent in parents.items() if parent == pid]
+            total += sum(rss.get(c, 0) for c in children)
+            frontier += children
+        return total
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, self._tree_rss())
+            time.sleep(self.interval)
+
+    def __enter__(self) -> PeakMemory:
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self.thread.join()
+
+    @property
+    def mb(self) -> float:
+        return self.peak / 2**20
+
+
+def run(command: list[str], cwd: Path = ROOT) -> None:
+    result = subprocess.run(command, cwd=cwd, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise SystemExit(f"failed: {' '.join(command)}\n{result.stderr[-2000:]}")
+
+
+def timed(command: list[str]) -> tuple[float, float]:
+    with PeakMemory() as memory:
+        started = time.perf_counter()
+        run(command)
+        seconds = time.perf_counter() - started
+    return seconds, memory.mb
+
+
+def plain_loop(keys: list[str], work: Path) -> tuple[float, float]:
+    """The plain way, one command at a time per briefing."""
+    bin_dir = Path(sys.executable).parent
+    with PeakMemory() as memory:
+        started = time.perf_counter()
+        for key in keys:
+            notebook = "national.ipynb" if key == "national" else "footprint.ipynb"
+            executed = work / f"{key}.ipynb"
+            params = [] if key == "national" else ["-p", "footprint", key]
+            run([str(bin_dir / "papermill"), f"notebooks/{notebook}", str(executed), *params,
+                 "-p", "edition", "bench", "--log-level", "ERROR"])
+            run([str(bin_dir / "jupyter"), "nbconvert", "--to", "html", "--no-input",
+                 str(executed), "--output-dir", str(work)])
+            run([str(bin_dir / "weasyprint"), str(work / f"{key}.html"), str(work / f"{key}.pdf")])
+        seconds = time.perf_counter() - started
+    return seconds, memory.mb
+
+
+def build_command(out: Path, figures: Path | None = None, force: bool = False) -> list[str]:
+    command = [sys.executable, "-m", "stpreport.cli", "build", "--out", str(out), "--edition",
+               "bench", "--jobs", str(os.cpu_count() or 1)]
+    if figures:
+        command += ["--figures", str(figures)]
+    return command + (["--force"] if force else [])
+
+
+def copy_figures(dest: Path) -> Path:
+    shutil.copytree(FIGURES, dest)
+    return dest
+
+
+def change_one_footprint(figures: Path, code: str = "E54000031") -> None:
+    path = figures / "schemes.csv"
+    with path.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    row = next(r for r in rows if r["footprint"] == code)
+    row["planned_saving"] = f"{float(row['planned_saving']) + 5:.1f}"
+    _write(path, rows)
+
+
+def _write(path: Path, rows: list[dict]) -> None:
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def multiplied_figures(dest: Path, copies: int) -> Path:
+    """The bundled figures with every footprint copied `copies` times (codes CODE-2, ...)."""
+    dest.mkdir(parents=True)
+
+    def read(name: str) -> list[dict]:
+        with (FIGURES / f"{name}.csv").open(encoding="utf-8", newline="") as fh:
+            return list(csv.DictReader(fh))
+
+    suffix = lambda value, k: value if k == 1 else f"{value}-{k}"  # noqa: E731
+    footprints, schemes, contracts, sources = (read(n) for n in
+                                               ("footprints", "schemes", "contracts", "sources"))
+    out: dict[str, list[dict]] = {"footprints": [], "schemes": [], "contracts": [],
+                                  "sources": []}
+    for k in range(1, copies + 1):
+        out["footprints"] += [r | {"code": suffix(r["code"], k), "name": r["name"] if k == 1
+                                   else f"{r['name']} (copy {k})"} for r in footprints]
+        out["schemes"] += [r | {"footprint": suffix(r["footprint"], k),
+                                "scheme_id": suffix(r["scheme_id"], k)} for r in schemes]
+        out["contracts"] += [r | {"footprint": suffix(r["footprint"], k)} for r in contracts]
+    out["sources"] = [r for r in sources if r["key"] == "*"]
+    for name, rows in out.items():
+        _write(dest / f"{name}.csv", rows)
+    return dest
+
+
+def machine() -> str:
+    model = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return (f"{os.cpu_count()} cores ({model}), {memory:.0f} GiB, Python "
+            f"{platform.python_version()}, {platform.system()} {platform.release()}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--plain-all", action="store_true",
+                        help="run the plain loop on all 45 briefings, not a sample")
+    parser.add_argument("--plain-sample", type=int, default=6,
+                        help="footprints in the plain loop's sample (plus the national one)")
+    parser.add_argument("--scales", default="4,10", help="footprint multiples to build")
+    parser.add_argument("--report", type=Path, default=ROOT / "docs" / "benchmark.md")
+    args = parser.parse_args()
+    with open(FIGURES / "footprints.csv", encoding="utf-8") as fh:
+        codes = [r["code"] for r in csv.DictReader(fh)]
+    total = len(codes) + 1
+    work = Path(tempfile.mkdtemp(prefix="stpreport-bench-"))
+    rows: list[tuple[str, float, int, float, str]] = []
+    try:
+        step = max(1, len(codes) // args.plain_sample)
+        sample = codes if args.plain_all else codes[::step][: args.plain_sample]
+        keys = [*sample, "national"]
+        plain_dir = work / "plain"
+        plain_dir.mkdir()
+        a_seconds, a_memory = plain_loop(keys, plain_dir)
+        a_per = a_seconds / len(keys)
+        a_total = a_per * total
+        note = "" if len(keys) == total else f"measured on {len(keys)}, extrapolated to {total}"
+        rows.append(("a. plain papermill + nbconvert + weasyprint loop", a_total, total,
+                     a_memory, note))
+
+        out = work / "out"
+        b_seconds, b_memory = timed(build_command(out, force=True))
+        rows.append(("b. stpreport build --force", b_seconds, total, b_memory, ""))
+        c_seconds, c_memory = timed(build_command(out))
+        rows.append(("c. rebuild, nothing changed", c_seconds, 0, c_memory, ""))
+        changed = copy_figures(work / "changed")
+        change_one_footprint(changed)
+        d_seconds, d_memory = timed(build_command(out, changed))
+        rows.append(("d. rebuild after one footprint's schemes changed", d_seconds, 2, d_memory,
+                     "that footprint and the national briefing"))
+        scale_rows = [(1, b_seconds / total)]
+        for copies in (int(s) for s in args.scales.split(",") if s):
+            figures = multiplied_figures(work / f"x{copies}", copies)
+            briefings = len(codes) * copies + 1
+            seconds, memory = timed(build_command(work / f"out{copies}", figures, force=True))
+            rows.append((f"b x{copies}. build --force, {len(codes) * copies} footprints",
+                         seconds, briefings, memory, ""))
+            scale_rows.append((copies, seconds / briefings))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    ratio = a_total / b_seconds
+    lines = [
+        "# Build benchmark",
+        "",
+        f"Run {dt.datetime.now().isoformat(timespec='minutes')} on {machine()}, with "
+        f"`python benchmarks/bench_build.py{' --plain-all' if args.plain_all else ''}`.",
+        "",
+        "| run | wall time (s) | briefings | time per briefing (s) | peak memory (MB) | note |",
+        "|---|---:|---:|---:|---:|---|",
+    ]
+    for name, seconds, count, memory, note in rows:
+        per = f"{seconds / count:.2f}" if count else "-"
+        lines.append(f"| {name} | {seconds:.1f} | {count} | {per} | {memory:.0f} | {note} |")
+    flat = max(p for _, p in scale_rows) / min(p for _, p in scale_rows) - 1
+    checks = [
+        ("b <= 30 s", b_seconds <= TARGETS["b"], f"{b_seconds:.1f} s"),
+        ("a / b >= 8", ratio >= TARGETS["ratio"], f"{ratio:.1f}"),
+        ("c <= 2 s", c_seconds <= TARGETS["c"], f"{c_seconds:.1f} s"),
+        ("d <= 6 s", d_seconds <= TARGETS["d"], f"{d_seconds:.1f} s"),
+        ("peak memory <= 1.5 GB", max(r[3] for r in rows[1:]) <= TARGETS["memory_mb"],
+         f"{max(r[3] for r in rows[1:]):.0f} MB"),
+        ("time per briefing flat within 20% up to x10", flat <= 0.2,
+         ", ".join(f"x{c}: {p:.2f} s" for c, p in scale_rows) + f" ({flat:+.0%})"),
+    ]
+    lines += ["", "| target | met | measured |", "|---|---|---|"]
+    lines += [f"| {name} | {'yes' if ok else 'NO'} | {value} |" for name, ok, value in checks]
+    text = "\n".join(lines) + "\n"
+    print(text)
+    args.report.write_text(text, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
