@@ -205,6 +205,12 @@ def build(figures, params, out, edition, only, formats, jobs, force, notebooks) 
     except BuildLocked as exc:
         click.echo(str(exc), err=True)
         sys.exit(1)
+    except OSError as exc:
+        where = exc.filename or out
+        click.echo(f"cannot write the reports to {where}: {exc.strerror or exc}. Nothing "
+                   "already built was changed; choose another --out or free some space.",
+                   err=True)
+        sys.exit(1)
     except KeyboardInterrupt:
         click.echo("Interrupted: everything finished so far is kept; run the build again to "
                    "finish the rest.", err=True)

@@ -5,6 +5,15 @@ from __future__ import annotations
 import math
 
 
+def clip(text: object, limit: int = 120) -> str:
+    """Text as shown where space is short (a title, a header, a table cell): whole up to
+    `limit` characters, else cut with its full length said, so nothing is silently lost."""
+    text = str(text)
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit].rstrip()}… ({len(text):,} characters)"
+
+
 def money(value: float, digits: int = 0) -> str:
     """£m with thousands separators, rounded consistently: money(1234.5) == '£1,235m'."""
     if value is None or (isinstance(value, float) and math.isnan(value)):

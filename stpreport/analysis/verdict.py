@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from stpreport.formatting import money, percent
+from stpreport.formatting import clip, money, percent
 
 
 def rating(p_balance: float, bands: tuple[tuple[str, float], ...]) -> str:
@@ -16,7 +16,7 @@ def rating(p_balance: float, bands: tuple[tuple[str, float], ...]) -> str:
 def verdict_paragraph(name: str, s: dict, confidence: float) -> str:
     """A deterministic paragraph from one footprint's summary row `s`."""
     gap, planned, expected = s["do_nothing_gap"], s["planned_savings"], s["expected_savings"]
-    parts = [f"{name}'s plan is rated {s['rating']}."]
+    parts = [f"{clip(name)}'s plan is rated {s['rating']}."]
     parts.append(f"Doing nothing, it faces a gap of {money(gap)} by 2020/21 "
                  f"(the plan states {money(s['stated_gap'])}).")
     if planned > 0:

@@ -10,7 +10,7 @@ import pandas as pd
 from stpreport.briefing.context import Context
 from stpreport.briefing.html import Col, para, table
 from stpreport.fingerprint import figures_slice
-from stpreport.formatting import money, percent
+from stpreport.formatting import clip, money, percent
 from stpreport.inputs import Figures, load_figures
 from stpreport.problems import InputError
 from stpreport.schema import TABLES, row_key
@@ -92,7 +92,7 @@ def changes_section(ctx: Context, code: str | None, previous: str | None) -> str
                           "the method."))
     else:
         parts.append(table(changed, [Col("table", "Table"), Col("key", "Row"),
-                                     Col("column", "Figure"), Col("before", "Before"),
-                                     Col("after", "Now")],
+                                     Col("column", "Figure"), Col("before", "Before", clip),
+                                     Col("after", "Now", clip)],
                            f"Figures that changed ({len(changed)})", css="small"))
     return "".join(parts)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import pickle
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -42,14 +43,27 @@ def _mtime(path: Path) -> float:
     return path.stat().st_mtime
 
 
+@lru_cache(maxsize=2)
+def _load_cache(path: str) -> tuple[Figures, Assumptions, Analysis]:
+    with open(path, "rb") as fh:
+        return pickle.load(fh)
+
+
 def load_context(figures: str | None, params: str | None, edition: str | None,
-                 build_date: str | None = None) -> Context:
+                 build_date: str | None = None, analysis_cache: str | None = None) -> Context:
     """Load (or reuse, in a warm kernel, while the files are unchanged) everything a briefing
-    needs. The edition defaults to today's date, which is also the build date shown."""
+    needs. The edition defaults to today's date, which is also the build date shown.
+
+    `analysis_cache` is the file in which `stpreport build` keeps the analysis it computed
+    once for these very figures and assumptions (its name is their fingerprint); reading it
+    gives the same numbers as computing them again, without the cost."""
     figures_path = Path(figures) if figures else bundled_figures_path()
     params_path = Path(params) if params else default_assumptions_path()
-    loaded = _load(str(figures_path), str(params_path),
-                   (_mtime(figures_path), _mtime(params_path)))
+    if analysis_cache and Path(analysis_cache).is_file():
+        loaded = _load_cache(str(analysis_cache))
+    else:
+        loaded = _load(str(figures_path), str(params_path),
+                       (_mtime(figures_path), _mtime(params_path)))
     today = dt.date.today().isoformat()
     return Context(*loaded, edition=edition or today, build_date=build_date or edition or today,
                    figures_path=str(figures_path), params_path=str(params_path))

@@ -10,11 +10,14 @@ from stpreport.briefing.changes import changes_section
 from stpreport.briefing.context import Context, load_context
 from stpreport.briefing.html import Col, esc, figure, money_col, para, percent_col, table
 from stpreport.briefing.sections import HTMLBlock, Meta, method_and_sources, provenance, title_block
-from stpreport.formatting import money, per_head, percent
+from stpreport.formatting import clip, money, per_head, percent
 from stpreport.schema import ACTIVITY_LABELS, CATEGORIES, CATEGORY_LABELS, CATEGORY_SHORT
 
+NAME_LIMIT = 120
+TEXT_LIMIT = 300
+
 SCHEME_COLUMNS = [
-    Col("name", "Scheme"),
+    Col("name", "Scheme", lambda v: clip(v, TEXT_LIMIT)),
     Col("category", "Category", lambda c: CATEGORY_SHORT.get(c, c), nowrap=True),
     money_col("planned_saving", "Planned", 1),
     percent_col("p", "Chance"),
@@ -31,7 +34,7 @@ class FootprintPack:
             raise KeyError(f"footprint {code!r} is not in the figures ({ctx.figures_path})")
         self.ctx, self.code, self.previous = ctx, code, previous
         self.row = ctx.analysis.row(code)
-        self.name = str(self.row["name"])
+        self.name = clip(self.row["name"], NAME_LIMIT)
         schemes = ctx.analysis.schemes
         self.schemes = schemes[schemes["footprint"] == code].sort_values(
             ["expected", "scheme_id"], ascending=[False, True])
@@ -40,8 +43,10 @@ class FootprintPack:
     @classmethod
     def load(cls, code: str, figures: str | None = None, params: str | None = None,
              edition: str | None = None, previous: str | None = None,
-             build_date: str | None = None) -> FootprintPack:
-        return cls(load_context(figures, params, edition, build_date), code, previous)
+             build_date: str | None = None, analysis_cache: str | None = None
+             ) -> FootprintPack:
+        return cls(load_context(figures, params, edition, build_date, analysis_cache), code,
+                   previous)
 
     # -- the page's frame -------------------------------------------------------------------
     def meta(self) -> Meta:
@@ -51,7 +56,7 @@ class FootprintPack:
 
     def title(self) -> HTMLBlock:
         r = self.row
-        return title_block(self.name, f"{self.code} · {r['region']} · population "
+        return title_block(self.name, f"{self.code} · {clip(r['region'])} · population "
                            f"{int(r['population']):,} · edition {self.ctx.edition}",
                            self.illustrative)
 
@@ -170,7 +175,8 @@ class FootprintPack:
             return HTMLBlock(text + para("No scheme in this plan needs capital."))
         needing["unsecured"] = needing["capital_required"] - needing["capital_secured"]
         return HTMLBlock(text + table(needing, [
-            Col("name", "Scheme"), money_col("capital_required", "Required", 1),
+            Col("name", "Scheme", lambda v: clip(v, TEXT_LIMIT)),
+            money_col("capital_required", "Required", 1),
             money_col("capital_secured", "Secured", 1), money_col("unsecured", "Unsecured", 1),
             percent_col("f_capital", "Capital factor"), percent_col("p", "Chance")],
             "Schemes that need capital (£m)"))

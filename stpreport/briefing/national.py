@@ -12,7 +12,7 @@ from stpreport.briefing.changes import changes_section
 from stpreport.briefing.context import Context, load_context
 from stpreport.briefing.html import Col, esc, figure, money_col, para, percent_col, table
 from stpreport.briefing.sections import HTMLBlock, Meta, method_and_sources, provenance, title_block
-from stpreport.formatting import money, per_head, percent
+from stpreport.formatting import clip, money, per_head, percent
 
 
 class NationalBriefing:
@@ -25,8 +25,10 @@ class NationalBriefing:
     @classmethod
     def load(cls, figures: str | None = None, params: str | None = None,
              edition: str | None = None, previous: str | None = None,
-             build_date: str | None = None, links: bool = True) -> NationalBriefing:
-        return cls(load_context(figures, params, edition, build_date), previous, links)
+             build_date: str | None = None, links: bool = True,
+             analysis_cache: str | None = None) -> NationalBriefing:
+        return cls(load_context(figures, params, edition, build_date, analysis_cache), previous,
+                   links)
 
     def meta(self) -> Meta:
         return Meta(f"England's STPs: national briefing, edition {self.ctx.edition}",
@@ -76,8 +78,8 @@ class NationalBriefing:
         link = (lambda r: f"{r['code']}.html") if self.links else None
         body = table(league, [
             Col("rank", "#", str, True),
-            Col("name", "Footprint", href=link),
-            Col("region", "Region", nowrap=True),
+            Col("name", "Footprint", clip, href=link),
+            Col("region", "Region", clip, nowrap=True),
             money_col("do_nothing_gap", "Gap"),
             money_col("expected_savings", "Deliverable"),
             money_col("honest_gap", "Honest gap"),
@@ -109,7 +111,7 @@ class NationalBriefing:
                                  ("Planned savings", "Deliverable savings"),
                                  "Savings planned and deliverable, by region", "NHS region")
         data = table(regions, [
-            Col("region", "Region"), Col("footprints", "Footprints", str, True),
+            Col("region", "Region", clip), Col("footprints", "Footprints", str, True),
             money_col("do_nothing_gap", "Gap"), money_col("planned_savings", "Planned"),
             money_col("expected_savings", "Deliverable"), money_col("honest_gap", "Honest gap"),
             Col("honest_gap_per_head", "A head", per_head, True)], "Regions (£m)")
@@ -123,7 +125,7 @@ class NationalBriefing:
                                  list(top["capital_secured"]), ("Requested", "Secured"),
                                  "Capital requested and secured: the 12 largest requests",
                                  "£m", horizontal=True, height=4.2)
-        data = table(top.reset_index(), [Col("name", "Footprint"),
+        data = table(top.reset_index(), [Col("name", "Footprint", clip),
                                          money_col("capital_requested", "Requested"),
                                          money_col("capital_secured", "Secured")],
                      "The 12 largest capital requests (£m)")

@@ -48,11 +48,20 @@ class WarmKernel:
         km = KernelManager(kernel_name=self.kernel_name, transport="ipc",
                            ip=os.path.join(self.socket_dir, "kernel"))
         km.start_kernel()
-        client = km.client()
-        client.start_channels()
-        client.wait_for_ready(timeout=60)
-        client.execute_interactive(WARM_UP, store_history=False, timeout=120)
-        self.km, self.kc = km, client
+        warm = km.blocking_client()
+        warm.start_channels()
+        try:
+            warm.wait_for_ready(timeout=60)
+            warm.execute_interactive(WARM_UP, store_history=False, timeout=120)
+        finally:
+            warm.stop_channels()
+        # nbclient needs an asynchronous client: with a blocking one, waiting for output
+        # blocks its event loop, and the check that the kernel is still alive never runs
+        # (a kernel that dies would hang the build instead of failing its footprint).
+        km.client_class = "jupyter_client.asynchronous.AsyncKernelClient"
+        self.kc = km.client()
+        self.kc.start_channels()
+        self.km = km
         return km
 
     def shutdown(self) -> None:

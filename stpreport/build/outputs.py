@@ -11,6 +11,7 @@ from stpreport.analysis import SUMMARY_COLUMNS, Analysis
 from stpreport.atomic import write_atomic
 from stpreport.briefing.html import Col, esc, illustrative_notice, money_col, percent_col, table
 from stpreport.build.plan import NATIONAL
+from stpreport.formatting import clip
 from stpreport.inputs import Figures
 from stpreport.render import CSS
 
@@ -51,9 +52,9 @@ def write_index(folder: Path, analysis: Analysis, runs: dict[str, dict], edition
     frame["status"] = [_status(runs.get(code)) for code in frame["code"]]
     columns = [
         Col("code", "Code", nowrap=True),
-        Col("name", "Footprint", href=(lambda r: f"{r['code']}.html") if "html" in formats
-            else None),
-        Col("region", "Region", nowrap=True),
+        Col("name", "Footprint", clip, href=(lambda r: f"{r['code']}.html")
+            if "html" in formats else None),
+        Col("region", "Region", clip, nowrap=True),
         money_col("honest_gap", "Honest gap"),
         percent_col("p_balance", "P(balance)"),
         Col("rating", "Rating", nowrap=True),

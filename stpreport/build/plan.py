@@ -16,7 +16,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from stpreport import __version__
-from stpreport.analysis import Analysis
+from stpreport.analysis.deliverability import pot_chance
+from stpreport.assumptions import Assumptions
 from stpreport.fingerprint import (
     digest,
     figures_fingerprint,
@@ -55,24 +56,34 @@ def package_fingerprint() -> str:
     return digest(*parts)
 
 
-def national_context(figures: Figures, analysis: Analysis) -> str:
+def national_context(figures: Figures, assumptions: Assumptions) -> str:
+    """What a pack reads from the other footprints: the pot's chance and total allocation."""
     total_allocation = float(figures.footprints["nhs_allocation"].sum())
-    return digest(repr((analysis.pot_chance, total_allocation)).encode())
+    chance = pot_chance(figures.schemes, assumptions)
+    return digest(repr((chance, total_allocation)).encode())
 
 
-def plan_runs(figures: Figures, analysis: Analysis, *, figures_path: Path, params_path: Path,
+def inputs_fingerprint(figures: Figures, params_path: Path) -> str:
+    """Everything the summary tables and the analysis cache depend on."""
+    return digest(figures_fingerprint(figures, None).encode(),
+                  file_fingerprint(params_path).encode(), package_fingerprint().encode())
+
+
+def plan_runs(figures: Figures, assumptions: Assumptions, *, figures_path: Path,
+              params_path: Path,
               codes: list[str], include_national: bool, formats: tuple[str, ...],
               edition: str, build_date: str, previous: Path | None,
-              previous_fingerprints: dict[str, str], notebooks: Path | None = None
-              ) -> list[Run]:
+              previous_fingerprints: dict[str, str], notebooks: Path | None = None,
+              analysis_cache: Path | None = None) -> list[Run]:
     shared = {
         "assumptions": file_fingerprint(params_path),
         "package": package_fingerprint(),
         "edition": digest(f"{edition}|{build_date}".encode()),
-        "national_context": national_context(figures, analysis),
+        "national_context": national_context(figures, assumptions),
     }
     base = {"figures": str(figures_path), "params": str(params_path), "edition": edition,
-            "build_date": build_date, "previous": str(previous) if previous else None}
+            "build_date": build_date, "previous": str(previous) if previous else None,
+            "analysis_cache": str(analysis_cache) if analysis_cache else None}
     runs = []
     folder = notebooks or project_file("notebooks")
     notebook = folder / "footprint.ipynb"

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import multiprocessing
 import os
+import pickle
 import signal
 import sys
 import textwrap
@@ -22,14 +23,19 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from stpreport.analysis import Analysis, analyse
-from stpreport.assumptions import default_assumptions_path, load_assumptions
+from stpreport.assumptions import Assumptions, default_assumptions_path, load_assumptions
+from stpreport.atomic import write_atomic
 from stpreport.build.manifest import edition_lock, read_manifest, write_manifest
 from stpreport.build.outputs import SNAPSHOT, write_index, write_snapshot, write_summaries
-from stpreport.build.plan import NATIONAL, Run, plan_runs, reasons
+from stpreport.build.plan import NATIONAL, Run, inputs_fingerprint, plan_runs, reasons
 from stpreport.inputs import Figures, bundled_figures_path, load_figures
 from stpreport.problems import InputError, Problem
+
+CACHE_PREFIX = ".analysis-"
+"""The analysis of one set of inputs, computed once per build and read by every notebook."""
+CACHE_WAIT = 300.0
 
 
 @dataclass
@@ -49,11 +55,13 @@ class BuildOptions:
 class Prepared:
     options: BuildOptions
     figures: Figures
-    analysis: Analysis
+    assumptions: Assumptions
     folder: Path
     edition: str
     manifest: dict
     runs: list[Run]
+    inputs: str  # fingerprint of all the figures, the assumptions and the package
+    analysis: Any = None  # computed (or read from the cache) at most once, when needed
 
 
 @dataclass
@@ -116,17 +124,19 @@ def prepare(options: BuildOptions) -> Prepared:
     manifest = read_manifest(folder)
     previous = _previous_edition(out, edition, manifest)
     previous_runs = read_manifest(previous).get("runs", {}) if previous else {}
-    analysis = analyse(figures, assumptions)
     build_date = manifest.get("build_date") or dt.date.today().isoformat()
+    inputs = inputs_fingerprint(figures, params_path)
+    cache = folder / f"{CACHE_PREFIX}{inputs}.pkl"
     runs = plan_runs(
-        figures, analysis, figures_path=figures_path, params_path=params_path, codes=codes,
+        figures, assumptions, figures_path=figures_path, params_path=params_path, codes=codes,
         include_national=not options.only or NATIONAL in options.only,
         formats=options.formats, edition=edition, build_date=build_date, previous=previous,
         notebooks=options.notebooks.resolve() if options.notebooks else None,
+        analysis_cache=cache,
         previous_fingerprints={k: v.get("good") or "" for k, v in previous_runs.items()})
     manifest = manifest | {"edition": edition, "build_date": build_date,
                            "previous": str(previous) if previous else None}
-    return Prepared(options, figures, analysis, folder, edition, manifest, runs)
+    return Prepared(options, figures, assumptions, folder, edition, manifest, runs, inputs)
 
 
 def explain(options: BuildOptions) -> list[tuple[str, list[str]]]:
@@ -160,8 +170,15 @@ def run_job(job: dict) -> dict:
 
     key, folder, formats = job["key"], Path(job["folder"]), job["formats"]
     started = time.perf_counter()
+    parameters = dict(job["parameters"])
+    cache = parameters.get("analysis_cache")
+    while cache and not Path(cache).exists():  # the main process is still writing it
+        if time.perf_counter() - started > CACHE_WAIT:
+            parameters["analysis_cache"] = None  # the notebook computes the analysis itself
+            break
+        time.sleep(0.02)
     try:
-        nb = execute(job["notebook"], job["parameters"], _KERNEL)
+        nb = execute(job["notebook"], parameters, _KERNEL)
     except PapermillExecutionError as exc:
         source = textwrap.shorten(" ".join(str(exc.source).split()), 60, placeholder=" …")
         return {"key": key, "status": "failed",
@@ -172,15 +189,23 @@ def run_job(job: dict) -> dict:
         return {"key": key, "status": "failed",
                 "error": f"the kernel failed: {type(exc).__name__}: {exc}"}
     executed = time.perf_counter()
-    html, _ = BriefingHTMLExporter().from_notebook_node(nb)
-    rendered = {f"{key}.ipynb": nbformat.writes(nb)}
-    if "html" in formats:
-        rendered[f"{key}.html"] = html
-    if "pdf" in formats:
-        rendered[f"{key}.pdf"] = html_to_pdf(html)
+    try:
+        html, _ = BriefingHTMLExporter().from_notebook_node(nb)
+        rendered = {f"{key}.ipynb": nbformat.writes(nb)}
+        if "html" in formats:
+            rendered[f"{key}.html"] = html
+        if "pdf" in formats:
+            rendered[f"{key}.pdf"] = html_to_pdf(html)
+    except Exception as exc:  # a rendering failure fails this run alone
+        return {"key": key, "status": "failed",
+                "error": f"rendering failed: {type(exc).__name__}: {exc}"}
     finished = time.perf_counter()
-    for name, data in rendered.items():
-        write_atomic(folder / name, data)
+    try:
+        for name, data in rendered.items():
+            write_atomic(folder / name, data)
+    except OSError as exc:
+        return {"key": key, "status": "failed",
+                "error": f"could not write {exc.filename or folder}: {exc.strerror or exc}"}
     return {"key": key, "status": "ok",
             "seconds": {"execute": round(executed - started, 3),
                         "render": round(finished - executed, 3)}}
@@ -223,22 +248,61 @@ def run_build(options: BuildOptions, progress: Callable[[int, int, str, dict], N
         todo = [r for r in prepared.runs
                 if reasons(r, entries.get(r.key), folder, options.force)]
         skipped = [r.key for r in prepared.runs if r not in todo]
-        write_snapshot(folder, prepared.figures)
-        failed = _execute(todo, folder, options, manifest, progress)
-        write_summaries(folder, prepared.analysis)
-        write_index(folder, prepared.analysis, manifest.get("runs", {}), prepared.edition,
-                    options.formats)
+        stale = bool(todo) or manifest.get("inputs") != prepared.inputs \
+            or manifest.get("formats") != list(options.formats) \
+            or not all((folder / n).is_file() for n in ("summary.csv", "summary.xlsx",
+                                                         "index.html"))
+        failed = _execute(todo, folder, options, manifest, progress,
+                          lambda: _write_tables(prepared, stale)) if todo else {}
+        if not todo and stale:
+            _write_tables(prepared, stale)
+        if stale:
+            write_index(folder, _analysis(prepared), manifest.get("runs", {}),
+                        prepared.edition, options.formats)
+        manifest["inputs"], manifest["formats"] = prepared.inputs, list(options.formats)
         manifest["updated"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         write_manifest(folder, manifest)
+        for old in folder.glob(f"{CACHE_PREFIX}*.pkl"):
+            if old.name != f"{CACHE_PREFIX}{prepared.inputs}.pkl":
+                old.unlink(missing_ok=True)
     return BuildResult(folder, [r.key for r in todo if r.key not in failed], skipped, failed,
                        time.perf_counter() - started)
 
 
+def _analysis(prepared: Prepared):
+    """The analysis of these inputs: computed once per build, kept in the edition folder for
+    the notebooks (and the next build) to read instead of computing it again."""
+    cache = prepared.folder / f"{CACHE_PREFIX}{prepared.inputs}.pkl"
+    if prepared.analysis is not None:
+        return prepared.analysis
+    from stpreport.analysis import analyse
+
+    loaded = None
+    if cache.is_file():
+        try:
+            loaded = pickle.loads(cache.read_bytes())[2]
+        except (pickle.UnpicklingError, EOFError, AttributeError, IndexError):
+            loaded = None
+    if loaded is None:
+        loaded = analyse(prepared.figures, prepared.assumptions)
+        write_atomic(cache, pickle.dumps((prepared.figures, prepared.assumptions, loaded),
+                                         protocol=pickle.HIGHEST_PROTOCOL))
+    prepared.analysis = loaded
+    return loaded
+
+
+def _write_tables(prepared: Prepared, stale: bool) -> None:
+    analysis = _analysis(prepared)  # also writes the cache the notebooks wait for
+    if stale:
+        write_snapshot(prepared.folder, prepared.figures)
+        write_summaries(prepared.folder, analysis)
+
+
 def _execute(todo: list[Run], folder: Path, options: BuildOptions, manifest: dict,
-             progress: Callable[[int, int, str, dict], None]) -> dict[str, str]:
+             progress: Callable[[int, int, str, dict], None],
+             meanwhile: Callable[[], None]) -> dict[str, str]:
+    """Run `todo` in the pool; `meanwhile` runs in this process while the workers start."""
     failed: dict[str, str] = {}
-    if not todo:
-        return failed
     todo = sorted(todo, key=lambda r: r.key != NATIONAL)  # the longest run first
     workers = max(1, min(options.jobs, len(todo)))
     context = multiprocessing.get_context("spawn")
@@ -246,6 +310,7 @@ def _execute(todo: list[Run], folder: Path, options: BuildOptions, manifest: dic
         futures = {pool.submit(run_job, {"key": r.key, "notebook": str(r.notebook),
                                          "parameters": r.parameters, "folder": str(folder),
                                          "formats": options.formats}): r for r in todo}
+        meanwhile()
         try:
             for done, future in enumerate(as_completed(futures), start=1):
                 run = futures[future]
@@ -254,6 +319,9 @@ def _execute(todo: list[Run], folder: Path, options: BuildOptions, manifest: dic
                 except BrokenProcessPool as exc:
                     result = {"key": run.key, "status": "failed",
                               "error": f"the build worker died: {exc}"}
+                except Exception as exc:  # e.g. a worker that cannot start
+                    result = {"key": run.key, "status": "failed",
+                              "error": f"{type(exc).__name__}: {exc}"}
                 if result["status"] != "ok":
                     failed[run.key] = result["error"]
                 _record(manifest, run, result)
