@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -21,12 +22,21 @@ def _echo_problems(problems: list[Problem]) -> None:
         click.echo(str(problem), err=problem.severity == "error")
 
 
-def _figures_or_exit(path: Path | None):
+@contextmanager
+def _exit_on_bad_inputs(after: str | None = None):
+    """Bad figures or assumptions: every problem on its own line, then exit 1."""
     try:
-        return load_figures(path)
+        yield
     except InputError as exc:
         _echo_problems(exc.problems)
+        if after:
+            click.echo(after, err=True)
         sys.exit(1)
+
+
+def _figures_or_exit(path: Path | None):
+    with _exit_on_bad_inputs():
+        return load_figures(path)
 
 
 @click.group()
@@ -105,11 +115,8 @@ def summary(figures: Path | None, params: Path | None) -> None:
     from stpreport.formatting import money, per_head, percent
 
     loaded = _figures_or_exit(figures)
-    try:
+    with _exit_on_bad_inputs():
         assumptions = load_assumptions(params)
-    except InputError as exc:
-        _echo_problems(exc.problems)
-        sys.exit(1)
     result = analyse(loaded, assumptions)
     t = result.national["totals"]
     click.echo(f"National ({t['footprints']} footprints, population {t['population']:,.0f})"
@@ -196,12 +203,9 @@ def build(figures, params, out, edition, only, formats, jobs, force, notebooks) 
     options = _build_options(figures, params, out, edition, only, formats, jobs, force,
                              notebooks)
     try:
-        with Progress() as progress:
+        with _exit_on_bad_inputs("Nothing was built: the inputs above must be fixed first."),\
+                Progress() as progress:
             result = run_build(options, progress.update)
-    except InputError as exc:
-        _echo_problems(exc.problems)
-        click.echo("Nothing was built: the inputs above must be fixed first.", err=True)
-        sys.exit(1)
     except BuildLocked as exc:
         click.echo(str(exc), err=True)
         sys.exit(1)
@@ -231,11 +235,8 @@ def explain(figures, params, out, edition, only, formats, jobs, force, notebooks
 
     options = _build_options(figures, params, out, edition, only, formats, jobs, force,
                              notebooks)
-    try:
+    with _exit_on_bad_inputs():
         plan_ = plan(options)
-    except InputError as exc:
-        _echo_problems(exc.problems)
-        sys.exit(1)
     for key, why in plan_:
         click.echo(f"{key:<10} " + ("run: " + "; ".join(why) if why else "up to date"))
     click.echo(f"{sum(1 for _, w in plan_ if w)} of {len(plan_)} would run")

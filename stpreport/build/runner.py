@@ -10,6 +10,7 @@ briefing fails alone: its last good outputs stay, marked stale in the index.
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import multiprocessing
 import os
@@ -157,6 +158,7 @@ def _init_worker() -> None:
 
     _KERNEL = WarmKernel()
     _KERNEL.get()
+    atexit.register(_KERNEL.shutdown)
 
 
 def run_job(job: dict) -> dict:
