@@ -8,7 +8,16 @@ from stpreport.assumptions import YEARS
 from stpreport.briefing import charts
 from stpreport.briefing.changes import changes_section
 from stpreport.briefing.context import Context, load_context
-from stpreport.briefing.html import Col, esc, figure, money_col, para, percent_col, table
+from stpreport.briefing.html import (
+    Col,
+    esc,
+    figure,
+    key_numbers,
+    money_col,
+    para,
+    percent_col,
+    table,
+)
 from stpreport.briefing.sections import HTMLBlock, Meta, method_and_sources, provenance, title_block
 from stpreport.formatting import clip, money, per_head, percent
 from stpreport.schema import ACTIVITY_LABELS, CATEGORIES, CATEGORY_LABELS, CATEGORY_SHORT
@@ -69,14 +78,11 @@ class FootprintPack:
             ("Honest gap", money(r["honest_gap"]), "honest"),
             ("Chance the plan balances", percent(r["p_balance"]), "chance"),
         ]
-        cells = "".join(f'<div class="number {k}"><span class="label">{esc(label)}</span>'
-                        f'<span class="value">{esc(value)}</span></div>'
-                        for label, value, k in numbers)
         rating = str(r["rating"])
         return HTMLBlock(
             f'<section class="verdict rating-{esc(rating.replace(" ", "-"))}" '
             f'aria-label="Verdict"><p class="rating">Rating: <strong>{esc(rating)}</strong></p>'
-            f'<div class="numbers">{cells}</div>'
+            f"{key_numbers(numbers)}"
             f"{para(self.ctx.analysis.verdict(self.code), 'verdict-text')}</section>")
 
     # -- the gap ----------------------------------------------------------------------------

@@ -87,6 +87,14 @@ def figure(svg: str, alt: str, caption: str, data_table: str) -> str:
             f"{svg}<figcaption>{esc(caption)}</figcaption></figure>{data_table}</div>")
 
 
+def key_numbers(numbers: Sequence[tuple[str, str, str]]) -> str:
+    """The boxed key numbers at the top of a briefing: (label, value, css class) each."""
+    cells = "".join(f'<div class="number {esc(k)}"><span class="label">{esc(label)}</span>'
+                    f'<span class="value">{esc(value)}</span></div>'
+                    for label, value, k in numbers)
+    return f'<div class="numbers">{cells}</div>'
+
+
 def para(text: str, css: str = "") -> str:
     klass = f' class="{esc(css)}"' if css else ""
     return f"<p{klass}>{esc(text)}</p>"

@@ -10,7 +10,15 @@ import pandas as pd
 from stpreport.briefing import charts
 from stpreport.briefing.changes import changes_section
 from stpreport.briefing.context import Context, load_context
-from stpreport.briefing.html import Col, esc, figure, money_col, para, percent_col, table
+from stpreport.briefing.html import (
+    Col,
+    figure,
+    key_numbers,
+    money_col,
+    para,
+    percent_col,
+    table,
+)
 from stpreport.briefing.sections import HTMLBlock, Meta, method_and_sources, provenance, title_block
 from stpreport.formatting import clip, money, per_head, percent
 
@@ -48,9 +56,6 @@ class NationalBriefing:
                    ("Planned savings", money(t["planned_savings"]), "planned"),
                    ("Deliverable savings (expected)", money(t["expected_savings"]), "savings"),
                    ("Honest gap", money(t["honest_gap"]), "honest")]
-        cells = "".join(f'<div class="number {k}"><span class="label">{esc(label)}</span>'
-                        f'<span class="value">{esc(value)}</span></div>'
-                        for label, value, k in numbers)
         ratings = ", ".join(f"{n} {name}" for name, n in t["ratings"].items())
         text = (f"The {t['footprints']} plans face a do-nothing gap of "
                 f"{money(t['do_nothing_gap'])} by 2020/21 ({per_head(t['gap_per_head'])} a "
@@ -63,8 +68,8 @@ class NationalBriefing:
                 f"lever and every lever that needs national agreement, "
                 f"{money(t['still_needed'])} can only come from new national money or a "
                 "national decision.")
-        return HTMLBlock(f'<section class="verdict" aria-label="Headline"><div class="numbers">'
-                         f"{cells}</div>{para(text, 'verdict-text')}</section>")
+        return HTMLBlock(f'<section class="verdict" aria-label="Headline">'
+                         f"{key_numbers(numbers)}{para(text, 'verdict-text')}</section>")
 
     def league(self) -> HTMLBlock:
         league = self.ctx.analysis.national["league"].reset_index()

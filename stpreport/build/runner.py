@@ -29,7 +29,7 @@ from typing import Any
 from stpreport.assumptions import Assumptions, default_assumptions_path, load_assumptions
 from stpreport.atomic import write_atomic
 from stpreport.build.manifest import edition_lock, read_manifest, write_manifest
-from stpreport.build.outputs import SNAPSHOT, write_index, write_snapshot, write_summaries
+from stpreport.build.outputs import write_index, write_snapshot, write_summaries
 from stpreport.build.plan import NATIONAL, Run, inputs_fingerprint, plan_runs, reasons
 from stpreport.inputs import Figures, bundled_figures_path, load_figures
 from stpreport.problems import InputError, Problem
@@ -334,6 +334,3 @@ def _execute(todo: list[Run], folder: Path, options: BuildOptions, manifest: dic
             raise
     return failed
 
-
-def snapshot_folder(edition_folder: Path) -> Path:
-    return edition_folder / SNAPSHOT
