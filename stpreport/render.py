@@ -14,10 +14,8 @@ from nbconvert.exporters import HTMLExporter
 from traitlets import default
 
 from stpreport import __version__
-from stpreport.briefing.context import META_MIMETYPE
-
-TEMPLATES = Path(__file__).resolve().parent / "templates"
-CSS = (TEMPLATES / "briefing" / "briefing.css").read_text(encoding="utf-8")
+from stpreport.briefing.meta import META_MIMETYPE
+from stpreport.briefing.stylesheet import CSS, TEMPLATES
 
 
 def _take_meta(nb) -> tuple[Any, dict]:

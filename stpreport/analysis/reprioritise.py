@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import Bounds, LinearConstraint, milp
 
 from stpreport.assumptions import Lever
 
@@ -24,6 +23,8 @@ def least_harm_cover(values: np.ndarray, harms: np.ndarray, target: float) -> np
     Ties in harm go to the set that overshoots least. If no set reaches the target, all levers
     are chosen (each adds value). An empty or non-positive target chooses nothing.
     """
+    from scipy.optimize import Bounds, LinearConstraint, milp  # 0.3 s to import: only here
+
     values, harms = np.asarray(values, float), np.asarray(harms, float)
     n = len(values)
     if target <= 0 or n == 0:

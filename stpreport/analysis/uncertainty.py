@@ -16,7 +16,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import special
 
 from stpreport.assumptions import Assumptions
 
@@ -26,6 +25,8 @@ GRID = 1025
 
 def _beta_tables(p: np.ndarray, k: float) -> np.ndarray:
     """Inverse Beta(p k, (1 - p) k) CDF on a uniform grid, one row per value of p."""
+    from scipy import special  # imported when first needed: the build's main process and
+    # its kernels load this module long before (or without ever) simulating
     grid = np.linspace(0.0, 1.0, GRID)
     pc = np.clip(p, 1e-6, 1 - 1e-6)[:, None]
     return special.betaincinv(pc * k, (1 - pc) * k, grid[None, :])
@@ -52,6 +53,8 @@ def simulate_footprint(planned: np.ndarray, p: np.ndarray, all_or_nothing: np.nd
     n = len(planned)
     if n == 0:
         return np.zeros(a.draws)
+    from scipy import special
+
     rng = footprint_stream(a.seed, code)
     rho = a.correlation
     system = rng.standard_normal((a.draws, 1))

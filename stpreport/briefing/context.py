@@ -14,9 +14,6 @@ from stpreport.assumptions import Assumptions, default_assumptions_path, load_as
 from stpreport.fingerprint import figures_fingerprint, file_fingerprint
 from stpreport.inputs import Figures, bundled_figures_path, load_figures
 
-META_MIMETYPE = "application/vnd.stpreport.meta+json"
-"""Output that carries the page title, running header and illustrative flag to the exporter."""
-
 
 @dataclass(frozen=True)
 class Context:

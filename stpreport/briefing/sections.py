@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from stpreport.briefing.context import META_MIMETYPE, Context, provenance_items
+from stpreport.briefing.context import Context, provenance_items
 from stpreport.briefing.html import Col, definition_list, esc, illustrative_notice, para, table
+from stpreport.briefing.meta import META_MIMETYPE
 
 
 class HTMLBlock:
