@@ -38,16 +38,26 @@ class WarmKernel:
         self.kc = None
         self.socket_dir: str | None = None
 
-    def get(self) -> KernelManager:
-        if self.km is not None and self.km.is_alive():
-            return self.km
+    def start(self) -> None:
+        """Launch the kernel process and return at once: the caller can do its own imports
+        while the kernel starts and warms up; `get` waits for it."""
+        if self.km is not None and (self.kc is None or self.km.is_alive()):
+            return
         self.shutdown()
         # IPC sockets in a folder of this kernel's own: the default ("kernel-ipc-N" in the
         # working directory) lets two workers' kernels pick the same socket names.
         self.socket_dir = self.socket_dir or tempfile.mkdtemp(prefix="stpreport-kernel-")
-        km = KernelManager(kernel_name=self.kernel_name, transport="ipc",
-                           ip=os.path.join(self.socket_dir, "kernel"))
-        km.start_kernel()
+        self.km = KernelManager(kernel_name=self.kernel_name, transport="ipc",
+                                ip=os.path.join(self.socket_dir, "kernel"))
+        self.km.start_kernel()
+
+    def get(self) -> KernelManager:
+        """The kernel, ready and warm (started, or started again if it died)."""
+        self.start()
+        km = self.km
+        assert km is not None
+        if self.kc is not None:
+            return km
         warm = km.blocking_client()
         warm.start_channels()
         try:
@@ -61,7 +71,6 @@ class WarmKernel:
         km.client_class = "jupyter_client.asynchronous.AsyncKernelClient"
         self.kc = km.client()
         self.kc.start_channels()
-        self.km = km
         return km
 
     def shutdown(self) -> None:

@@ -10,18 +10,12 @@ briefing fails alone: its last good outputs stay, marked stale in the index.
 
 from __future__ import annotations
 
-import atexit
 import datetime as dt
-import multiprocessing
 import os
 import pickle
-import signal
 import sys
-import textwrap
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,12 +25,12 @@ from stpreport.atomic import write_atomic
 from stpreport.build.manifest import edition_lock, read_manifest, write_manifest
 from stpreport.build.outputs import write_index, write_snapshot, write_summaries
 from stpreport.build.plan import NATIONAL, Run, inputs_fingerprint, plan_runs, reasons
+from stpreport.build.pool import run_jobs
 from stpreport.inputs import Figures, bundled_figures_path, load_figures
 from stpreport.problems import InputError, Problem
 
 CACHE_PREFIX = ".analysis-"
 """The analysis of one set of inputs, computed once per build and read by every notebook."""
-CACHE_WAIT = 300.0
 
 
 @dataclass
@@ -147,72 +141,6 @@ def explain(options: BuildOptions) -> list[tuple[str, list[str]]]:
             for run in prepared.runs]
 
 
-# -- the worker side ------------------------------------------------------------------------
-_KERNEL = None
-
-
-def _init_worker() -> None:
-    global _KERNEL
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle
-    from stpreport.build.engine import WarmKernel
-
-    _KERNEL = WarmKernel()
-    _KERNEL.get()
-    atexit.register(_KERNEL.shutdown)
-
-
-def run_job(job: dict) -> dict:
-    """Execute one briefing, render it, write its outputs; never raises."""
-    import nbformat
-    from papermill.exceptions import PapermillExecutionError
-
-    from stpreport.atomic import write_atomic
-    from stpreport.build.engine import execute
-    from stpreport.render import BriefingHTMLExporter, html_to_pdf
-
-    key, folder, formats = job["key"], Path(job["folder"]), job["formats"]
-    started = time.perf_counter()
-    parameters = dict(job["parameters"])
-    cache = parameters.get("analysis_cache")
-    while cache and not Path(cache).exists():  # the main process is still writing it
-        if time.perf_counter() - started > CACHE_WAIT:
-            parameters["analysis_cache"] = None  # the notebook computes the analysis itself
-            break
-        time.sleep(0.02)
-    try:
-        nb = execute(job["notebook"], parameters, _KERNEL)
-    except PapermillExecutionError as exc:
-        source = textwrap.shorten(" ".join(str(exc.source).split()), 60, placeholder=" …")
-        return {"key": key, "status": "failed",
-                "error": f"cell {exc.cell_index} of {key}.ipynb ({source}): "
-                         f"{exc.ename}: {exc.evalue}"}
-    except Exception as exc:
-        _KERNEL.shutdown()
-        return {"key": key, "status": "failed",
-                "error": f"the kernel failed: {type(exc).__name__}: {exc}"}
-    executed = time.perf_counter()
-    try:
-        html, _ = BriefingHTMLExporter().from_notebook_node(nb)
-        rendered = {f"{key}.ipynb": nbformat.writes(nb)}
-        if "html" in formats:
-            rendered[f"{key}.html"] = html
-        if "pdf" in formats:
-            rendered[f"{key}.pdf"] = html_to_pdf(html)
-    except Exception as exc:  # a rendering failure fails this run alone
-        return {"key": key, "status": "failed",
-                "error": f"rendering failed: {type(exc).__name__}: {exc}"}
-    finished = time.perf_counter()
-    try:
-        for name, data in rendered.items():
-            write_atomic(folder / name, data)
-    except OSError as exc:
-        return {"key": key, "status": "failed",
-                "error": f"could not write {exc.filename or folder}: {exc.strerror or exc}"}
-    return {"key": key, "status": "ok",
-            "seconds": {"execute": round(executed - started, 3),
-                        "render": round(finished - executed, 3)}}
-
-
 # -- the main side --------------------------------------------------------------------------
 def _versions() -> dict[str, str]:
     from importlib.metadata import version
@@ -300,37 +228,28 @@ def _write_tables(prepared: Prepared, stale: bool) -> None:
         write_summaries(prepared.folder, analysis)
 
 
+def job_for(run: Run, folder: Path, formats: tuple[str, ...]) -> dict:
+    """What a worker needs to build one run (`worker.run_job`)."""
+    return {"key": run.key, "notebook": str(run.notebook), "parameters": run.parameters,
+            "folder": str(folder), "formats": formats}
+
+
 def _execute(todo: list[Run], folder: Path, options: BuildOptions, manifest: dict,
              progress: Callable[[int, int, str, dict], None],
              meanwhile: Callable[[], None]) -> dict[str, str]:
-    """Run `todo` in the pool; `meanwhile` runs in this process while the workers start."""
+    """Run `todo` in worker processes (`pool.py`); `meanwhile` runs here while they start."""
     failed: dict[str, str] = {}
-    todo = sorted(todo, key=lambda r: r.key != NATIONAL)  # the longest run first
-    workers = max(1, min(options.jobs, len(todo)))
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker) as pool:
-        futures = {pool.submit(run_job, {"key": r.key, "notebook": str(r.notebook),
-                                         "parameters": r.parameters, "folder": str(folder),
-                                         "formats": options.formats}): r for r in todo}
-        meanwhile()
-        try:
-            for done, future in enumerate(as_completed(futures), start=1):
-                run = futures[future]
-                try:
-                    result = future.result()
-                except BrokenProcessPool as exc:
-                    result = {"key": run.key, "status": "failed",
-                              "error": f"the build worker died: {exc}"}
-                except Exception as exc:  # e.g. a worker that cannot start
-                    result = {"key": run.key, "status": "failed",
-                              "error": f"{type(exc).__name__}: {exc}"}
-                if result["status"] != "ok":
-                    failed[run.key] = result["error"]
-                _record(manifest, run, result)
-                write_manifest(folder, manifest)
-                progress(done, len(todo), run.key, result)
-        except KeyboardInterrupt:
-            pool.shutdown(wait=False, cancel_futures=True)
-            raise
-    return failed
+    runs = {r.key: r for r in todo}
+    jobs = [job_for(r, folder, options.formats)
+            for r in sorted(todo, key=lambda r: r.key != NATIONAL)]  # the longest run first
 
+    def finished(job: dict, result: dict) -> None:
+        run = runs.pop(job["key"])
+        if result["status"] != "ok":
+            failed[run.key] = result["error"]
+        _record(manifest, run, result)
+        write_manifest(folder, manifest)
+        progress(len(todo) - len(runs), len(todo), run.key, result)
+
+    run_jobs(jobs, max(1, min(options.jobs, len(todo))), finished, meanwhile)
+    return failed
