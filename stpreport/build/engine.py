@@ -18,13 +18,7 @@ import shutil
 import tempfile
 from typing import Any
 
-import papermill as pm  # first: papermill loads the stpreport_warm entry point as it starts
 from jupyter_client import KernelManager
-from papermill.engines import papermill_engines
-
-from stpreport.build.papermill_engine import WarmEngine
-
-papermill_engines.register("stpreport_warm", WarmEngine)  # also when run without installing
 
 WARM_UP = "import stpreport.briefing.footprint, stpreport.briefing.national"
 
@@ -88,7 +82,16 @@ class WarmKernel:
 
 def execute(input_path: str, parameters: dict[str, Any], kernel: WarmKernel,
             timeout: int = 600):
-    """Execute a notebook with parameters in the warm kernel; returns the executed notebook."""
+    """Execute a notebook with parameters in the warm kernel; returns the executed notebook.
+
+    Papermill is imported here, not at the top: a worker launches its kernel first and
+    imports Papermill while the kernel starts."""
+    import papermill as pm  # first: papermill loads the stpreport_warm entry point as it starts
+    from papermill.engines import papermill_engines
+
+    from stpreport.build.papermill_engine import WarmEngine
+
+    papermill_engines.register("stpreport_warm", WarmEngine)  # also when run without installing
     nb = pm.execute_notebook(input_path, None, parameters=parameters,
                              engine_name="stpreport_warm", km=kernel.get(), kc=kernel.kc,
                              progress_bar=False, request_save_on_cell_execute=False,

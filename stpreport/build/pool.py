@@ -120,6 +120,9 @@ def run_jobs(jobs: list[dict], workers: int, on_result: Callable[[dict, dict], N
             top_up()
             for worker in live:
                 give(worker)
+                if not pending and worker.ready and worker.job is None \
+                        and not worker.leaving:
+                    retire(worker)  # nothing left for it: shut down while others finish
     finally:
         _stop(live)
 

@@ -39,7 +39,7 @@ def serve(conn: Connection) -> None:
     try:
         try:
             _KERNEL.start()
-            import nbformat  # noqa: F401  (imported while the kernel starts)
+            import papermill  # noqa: F401  (imported while the kernel starts)
 
             import stpreport.render  # noqa: F401
             _KERNEL.get()
