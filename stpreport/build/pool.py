@@ -27,8 +27,8 @@ from stpreport.build.worker import serve
 
 RETIRE_AFTER = 16
 """Jobs after which a worker is replaced, if more than `workers` x RETIRE_AFTER / 2 jobs are
-still waiting. Measured (docs/performance.md): a worker grows from about 180 MB to about 320 MB
-over 16 briefings, faster the longer it lives; its kernel stays at about 190 MB."""
+still waiting. Measured (docs/performance.md): a worker grows faster the longer it lives, by
+about 90 MB over its first 16 briefings; its kernel stays at about 190 MB."""
 
 JOIN_TIMEOUT = 30.0
 
