@@ -25,8 +25,10 @@ from stpreport.schema import ACTIVITY_LABELS, CATEGORIES, CATEGORY_LABELS, CATEG
 NAME_LIMIT = 120
 TEXT_LIMIT = 300
 
+SCHEME_NAME = Col("name", "Scheme", lambda v: clip(v, TEXT_LIMIT))
+
 SCHEME_COLUMNS = [
-    Col("name", "Scheme", lambda v: clip(v, TEXT_LIMIT)),
+    SCHEME_NAME,
     Col("category", "Category", lambda c: CATEGORY_SHORT.get(c, c), nowrap=True),
     money_col("planned_saving", "Planned", 1),
     percent_col("p", "Chance"),
@@ -181,7 +183,7 @@ class FootprintPack:
             return HTMLBlock(text + para("No scheme in this plan needs capital."))
         needing["unsecured"] = needing["capital_required"] - needing["capital_secured"]
         return HTMLBlock(text + table(needing, [
-            Col("name", "Scheme", lambda v: clip(v, TEXT_LIMIT)),
+            SCHEME_NAME,
             money_col("capital_required", "Required", 1),
             money_col("capital_secured", "Secured", 1), money_col("unsecured", "Unsecured", 1),
             percent_col("f_capital", "Capital factor"), percent_col("p", "Chance")],

@@ -33,6 +33,11 @@ CACHE_PREFIX = ".analysis-"
 """The analysis of one set of inputs, computed once per build and read by every notebook."""
 
 
+def _cache_path(folder: Path, inputs: str) -> Path:
+    """Where the analysis of the inputs with fingerprint `inputs` is kept in `folder`."""
+    return folder / f"{CACHE_PREFIX}{inputs}.pkl"
+
+
 @dataclass
 class BuildOptions:
     figures: Path | None = None
@@ -121,7 +126,7 @@ def prepare(options: BuildOptions) -> Prepared:
     previous_runs = read_manifest(previous).get("runs", {}) if previous else {}
     build_date = manifest.get("build_date") or dt.date.today().isoformat()
     inputs = inputs_fingerprint(figures, params_path)
-    cache = folder / f"{CACHE_PREFIX}{inputs}.pkl"
+    cache = _cache_path(folder, inputs)
     runs = plan_runs(
         figures, assumptions, figures_path=figures_path, params_path=params_path, codes=codes,
         include_national=not options.only or NATIONAL in options.only,
@@ -192,8 +197,9 @@ def run_build(options: BuildOptions, progress: Callable[[int, int, str, dict], N
         manifest["inputs"], manifest["formats"] = prepared.inputs, list(options.formats)
         manifest["updated"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         write_manifest(folder, manifest)
+        kept = _cache_path(folder, prepared.inputs)
         for old in folder.glob(f"{CACHE_PREFIX}*.pkl"):
-            if old.name != f"{CACHE_PREFIX}{prepared.inputs}.pkl":
+            if old != kept:
                 old.unlink(missing_ok=True)
     return BuildResult(folder, [r.key for r in todo if r.key not in failed], skipped, failed,
                        time.perf_counter() - started)
@@ -202,7 +208,7 @@ def run_build(options: BuildOptions, progress: Callable[[int, int, str, dict], N
 def _analysis(prepared: Prepared):
     """The analysis of these inputs: computed once per build, kept in the edition folder for
     the notebooks (and the next build) to read instead of computing it again."""
-    cache = prepared.folder / f"{CACHE_PREFIX}{prepared.inputs}.pkl"
+    cache = _cache_path(prepared.folder, prepared.inputs)
     if prepared.analysis is not None:
         return prepared.analysis
     from stpreport.analysis import analyse
@@ -222,7 +228,7 @@ def _analysis(prepared: Prepared):
 
 
 def _write_tables(prepared: Prepared, stale: bool) -> None:
-    analysis = _analysis(prepared)  # also writes the cache the notebooks wait for
+    analysis = _analysis(prepared)  # also writes the cache the notebooks read
     if stale:
         write_snapshot(prepared.folder, prepared.figures)
         write_summaries(prepared.folder, analysis)
