@@ -2,18 +2,36 @@
 
     python scripts/generate_figures.py            # rewrite stpreport/data/figures/*.csv
 
-Real: the codes, names and regions of footprints_2017.csv, and the per-footprint figures
-EVIDENCE.md gives, each entered as `published` with its source and confidence. Everything else
-is invented by a seeded generator (so the files are reproducible) and marked `illustrative` in
-sources.csv, column by column. The invented figures are made plausible against EVIDENCE.md:
-populations 0.3-3 million, stated gaps of £216-£769 a head summing to £15-22bn, 8-25 schemes a
-footprint, balancing items, reconfigurations needing capital and consultation, capital requests
-summing to about £9.5-10bn, and contracts that buy growth the plans assume away.
+Real: the codes, names and regions of footprints_2017.csv, and every per-footprint figure in
+stp_published.csv (shared/data, bundled in stpreport/data/reference) and EVIDENCE.md that fits a
+column: stated 2020/21 gaps (NHS basis, or the NHS part where the basis is stated), populations,
+stated health and care spend. Each is entered as `published` with its source and confidence.
+Everything else is invented by a seeded generator (so the files are reproducible) and marked
+`illustrative` in sources.csv, column by column, and generated to agree with what is published:
+
+- populations: an approximate size for each footprint (POPULATION_M below: an illustrative
+  figure of the right order, not a published one) scaled so England totals 55.3m (ONS mid-2016,
+  EVIDENCE.md); every footprint between 0.3m and 2.8m;
+- NHS allocation: £1,720 a head (the £95.2bn place-based allocation of 2016/17 over 55.3m
+  people, EVIDENCE.md) times a need factor between 0.90 and 1.12, so £1,548-£1,926 a head;
+  where a footprint's health and care spend is published, allocation plus social care funding
+  equals it;
+- base-year spend: set so that the recomputed do-nothing gap lands near the stated gap (within
+  a random 12%), with the base-year deficit kept between -1% and 10% of allocation;
+- schemes: each plan's savings are drawn against its recomputed do-nothing gap (plans balance
+  on paper against their own do-nothing figure: weak plans just, strong ones with a margin),
+  except where the plan's total is published (West Yorkshire and Harrogate £983m,
+  Hertfordshire and West Essex £452m);
+- stated gaps where none is published: £240-£700 a head in all (NHS and social care), inside
+  the published range of IPPR's lowest (Durham, Darlington and Teesside, £216.15) and highest
+  (Surrey Heartlands, £768.50) deficit per head, which are kept as the extremes;
+- social care funding £290-£380 a head, spend 1-5% above it.
 """
 
 from __future__ import annotations
 
 import csv
+import functools
 from pathlib import Path
 
 import numpy as np
@@ -26,19 +44,33 @@ SEED = 2017
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "stpreport" / "data" / "figures"
 REFERENCE = ROOT / "stpreport" / "data" / "reference" / "footprints_2017.csv"
+PUBLISHED = ROOT / "stpreport" / "data" / "reference" / "stp_published.csv"
 ILLUSTRATIVE = (f"Illustrative: invented by scripts/generate_figures.py (seed {SEED}); "
                 "not a published figure")
 ENGLAND_POPULATION = 55.3e6
+ALLOCATION_PER_HEAD = 1_720.0  # £: EVIDENCE.md, Scale: £95.2bn place-based / 55.3m people
 CAPITAL_TARGET = 9_750.0  # £m: EVIDENCE.md, Capital: at least £9.5bn (BMA) or over £10bn (HSJ)
+LOWEST_PER_HEAD, HIGHEST_PER_HEAD = 216.15, 768.50  # £: IPPR, Jan 2017 (EVIDENCE.md)
+CONFIDENCE = {"high": "High", "medium": "Med", "low": "Low"}
 
-WYH, CM, HWE, NWL, SURREY, DURHAM, STAFFS, SWL = (
+WYH, CM, HWE, NWL, SURREY, DURHAM, STAFFS, SWL, SYB = (
     "E54000005", "E54000008", "E54000025", "E54000027", "E54000035", "E54000045", "E54000010",
-    "E54000031",
+    "E54000031", "E54000009",
 )
-# Populations fixed so that published gaps land in the published per-head range; all
-# illustrative except Cheshire and Merseyside's, which NHS England published.
-FIXED_POPULATION = {WYH: 2_600_000, CM: 2_600_000, NWL: 2_000_000, SURREY: 850_000,
-                    DURHAM: 800_000, STAFFS: 1_100_000, HWE: 1_500_000}
+POPULATION_M = {  # illustrative approximate sizes (millions), scaled to England's total
+    "E54000005": 2.6, "E54000006": 1.4, "E54000007": 2.8, "E54000008": 2.6, "E54000009": 1.5,
+    "E54000010": 1.1, "E54000011": 0.47, "E54000012": 1.0, "E54000013": 0.75, "E54000014": 1.0,
+    "E54000015": 1.0, "E54000016": 1.4, "E54000017": 1.3, "E54000018": 0.9, "E54000019": 0.78,
+    "E54000020": 0.73, "E54000021": 0.9, "E54000022": 1.0, "E54000023": 1.0, "E54000024": 0.9,
+    "E54000025": 1.5, "E54000026": 1.2, "E54000027": 2.0, "E54000028": 1.5, "E54000029": 2.0,
+    "E54000030": 1.8, "E54000031": 1.5, "E54000032": 1.8, "E54000033": 1.8, "E54000034": 0.75,
+    "E54000035": 0.85, "E54000036": 0.55, "E54000037": 1.2, "E54000038": 0.55,
+    "E54000039": 0.95, "E54000040": 0.9, "E54000041": 0.77, "E54000042": 1.8, "E54000043": 0.63,
+    "E54000044": 1.8, "E54000045": 1.2, "E54000046": 1.7, "E54000047": 0.33, "E54000048": 1.7,
+}
+# Bases of a published stated gap that include social care: the NHS part is the published
+# total less the (illustrative) social care gap, so the NHS figure is illustrative.
+WITH_SOCIAL_CARE = ("social care", "health and care")
 
 NAMES = {
     "provider_efficiency": ["Acute trusts' cost improvement programme", "Theatre productivity",
@@ -67,11 +99,25 @@ CATEGORY_WEIGHT = {"provider_efficiency": 0.34, "demand_management": 0.24,
                    "back_office_estates": 0.08, "workforce": 0.07, "other": 0.04}
 # Average planned reductions over the plans (EVIDENCE.md, Nuffield Trust, March 2017).
 PLANNED_REDUCTION = {"outpatients": 0.155, "elective": 0.096, "ae": 0.17, "non_elective": 0.157}
-# Plan quality follows the NHS England STP progress dashboard (July 2017) where EVIDENCE.md
-# names the band; the quality itself is invented.
-OUTSTANDING = {"E54000041", "E54000045", "E54000034", "E54000024", "E54000009"}
-NEEDS_MOST_IMPROVEMENT = {"E54000039", "E54000006", "E54000020", "E54000010", "E54000033"}
+# Plan quality follows NHS England's STP progress dashboard (July 2017) where its band was
+# published (stp_published.csv); the quality itself is invented.
+QUALITY_BY_BAND = {"1": 1.0, "2": 0.75, "3": 0.5, "4": 0.0}
 ACTIVITY_SHARE = {"elective": 0.12, "non_elective": 0.20, "outpatients": 0.08, "ae": 0.03}
+
+
+@functools.lru_cache(maxsize=1)
+def published_rows() -> dict[tuple[str, str], dict]:
+    """(code, field) -> the first published row of stp_published.csv."""
+    rows: dict[tuple[str, str], dict] = {}
+    with PUBLISHED.open(encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            rows.setdefault((row["code"], row["field"]), row)
+    return rows
+
+
+def cite(row: dict) -> str:
+    basis = f"; basis: {row['basis']}" if row["basis"] else ""
+    return f"{row['source_title']} ({row['source_url']}){basis} (stp_published.csv)"
 
 
 def published(table: str, key: str, column: str, source: str, confidence: str) -> dict:
@@ -90,50 +136,109 @@ def read_reference() -> list[dict]:
         return list(csv.DictReader(fh))
 
 
-def make_footprints(rng: np.random.Generator, reference: list[dict]) -> list[dict]:
+def populations(reference: list[dict], pub: dict) -> dict[str, int]:
+    fixed = {r["stp17cd"]: float(pub[(r["stp17cd"], "population")]["value"])
+             for r in reference if (r["stp17cd"], "population") in pub}
+    rough = {r["stp17cd"]: POPULATION_M[r["stp17cd"]] * 1e6 for r in reference
+             if r["stp17cd"] not in fixed}
+    scale = (ENGLAND_POPULATION - sum(fixed.values())) / sum(rough.values())
+    out = {code: int(round(min(max(v * scale, 300_000), 2_800_000), -3))
+           for code, v in rough.items()}
+    return {**out, **{c: int(v) for c, v in fixed.items()}}
+
+
+def make_footprints(rng: np.random.Generator, reference: list[dict], pub: dict
+                    ) -> tuple[list[dict], list[dict]]:
+    """The footprints and their own source lines (published figures and derived ones)."""
     a = load_assumptions()
     cost_f, fund_f = growth_factors(a)
-    n = len(reference)
-    raw = rng.lognormal(0, 0.5, n)
-    pops = raw / raw.sum() * (ENGLAND_POPULATION - sum(FIXED_POPULATION.values()))
-    rows = []
-    for i, ref in enumerate(reference):
+    pops = populations(reference, pub)
+    rows, sources = [], []
+    t = "footprints"
+    for ref in reference:
         code = ref["stp17cd"]
-        pop = FIXED_POPULATION.get(code, int(np.clip(pops[i] * n / (n - len(FIXED_POPULATION)),
-                                                     320_000, 2_900_000)))
-        per_head = rng.uniform(1_650, 2_150)
-        allocation = pop * per_head / 1e6
-        spend = allocation * (1 + rng.uniform(0.0, 0.045))
-        if code == STAFFS:  # published: £68m from control totals, about 4% of income
-            allocation, spend = 1_700.0, 1_768.0
+        pop = pops[code]
+        if (code, "population") in pub:
+            row = pub[(code, "population")]
+            sources.append(published(t, code, "population", cite(row),
+                                     CONFIDENCE[row["confidence"]]))
+        allocation = pop * ALLOCATION_PER_HEAD * rng.uniform(0.90, 1.12) / 1e6
         care_funding = pop * rng.uniform(290, 380) / 1e6
         care_spend = care_funding * (1 + rng.uniform(0.01, 0.05))
-        recomputed = spend * cost_f[-1] - allocation * fund_f[-1]
-        care_gap = care_spend * 1.03**4 - care_funding
-        stated = recomputed * rng.lognormal(-0.05, 0.18)
-        per_head_total = (stated + care_gap) * 1e6 / pop
-        per_head_total = float(np.clip(per_head_total, 235, 740))
-        stated = per_head_total * pop / 1e6 - care_gap
+        care_gap = care_spend * (1 + a.social_care_demand_growth) ** 4 - care_funding
+        if (code, "allocation") in pub:  # stated health and care spend
+            row = pub[(code, "allocation")]
+            allocation = float(row["value"]) - care_funding
+            sources.append(illustrative(t, code, "nhs_allocation", "the published health and "
+                                        f"care spend of £{float(row['value']):,.0f}m less "
+                                        "illustrative social care funding: " + cite(row)))
+        stated, stated_source = _stated_gap(rng, code, pop, care_gap, pub)
+        if stated_source:
+            sources.append(stated_source)
+        if code == STAFFS:  # published: £68m from control totals, about 4% of income
+            spend = allocation * 1.04
+            sources.append(illustrative(t, code, "nhs_spend", "allocation plus the published "
+                                        "2016-17 distance from control totals of about 4% of "
+                                        "income (£68m, HSJ; EVIDENCE.md)"))
+        else:
+            target = stated * rng.lognormal(0, 0.12)
+            deficit = (target + allocation * fund_f[-1]) / cost_f[-1] / allocation - 1
+            spend = allocation * (1 + float(np.clip(deficit, -0.01, 0.10)))
         rows.append({"code": code, "name": ref["name"], "region": ref["region"],
-                     "population": int(round(pop, -3)), "nhs_allocation": allocation,
+                     "population": pop, "nhs_allocation": allocation,
                      "nhs_spend": spend, "social_care_funding": care_funding,
                      "social_care_spend": care_spend, "stated_gap_nhs": stated,
-                     "stated_gap_social_care": care_gap})
+                     "stated_gap_social_care": care_gap,
+                     "recomputed": spend * cost_f[-1] - allocation * fund_f[-1]})
     by_code = {r["code"]: r for r in rows}
-    by_code[WYH]["stated_gap_nhs"] = 1_070.0
-    by_code[CM]["stated_gap_nhs"] = 958.0
-    by_code[NWL]["stated_gap_nhs"] = 1_300.0
     by_code[HWE]["stated_gap_social_care"] = 101.0
-    for code, per_head in ((SURREY, 768.50), (DURHAM, 216.15)):
-        row = by_code[code]
-        total = per_head * row["population"] / 1e6
-        row["stated_gap_social_care"] = min(row["stated_gap_social_care"], 0.2 * total)
-        row["stated_gap_nhs"] = total - row["stated_gap_social_care"]
+    sources.append(published(t, HWE, "stated_gap_social_care", "£101m system gap attributed to "
+                             "social care: HSJ, Dec 2016 (EVIDENCE.md)", "Med-High"))
     for row in rows:
         for key in ("nhs_allocation", "nhs_spend", "social_care_funding", "social_care_spend",
                     "stated_gap_nhs", "stated_gap_social_care"):
             row[key] = round(row[key], 1)
-    return rows
+    return rows, sources
+
+
+def _stated_gap(rng: np.random.Generator, code: str, pop: int, care_gap: float, pub: dict
+                ) -> tuple[float, dict | None]:
+    """The plan's stated NHS gap and its source line (None: the '*' illustrative line)."""
+    t, column = "footprints", "stated_gap_nhs"
+    if code == CM:  # EVIDENCE.md; stp_published.md could not check it, so confidence Med
+        return 958.0, published(t, code, column, "'Do nothing' deficit £958m by 2020/21: Wirral "
+                                "Globe, reporting the 38 Degrees audit (EVIDENCE.md)", "Med")
+    if code == NWL:
+        return 1_300.0, published(t, code, column, "£1.3bn of savings to find: local campaign "
+                                  "group (EVIDENCE.md)", "Low-Med")
+    if code == HWE:  # £550m health and social care, of which £101m social care (both published)
+        row = pub[(code, "stated_gap_2020_21")]
+        return 449.0, published(t, code, column, "£550m health and social care gap less the "
+                                "£101m attributed to social care (HSJ, Dec 2016; EVIDENCE.md): "
+                                + cite(row), "Med")
+    if code == SYB:  # £571m health and care, of which £464m health (same source)
+        row = pub[(code, "stated_gap_2020_21")]
+        return 464.0, published(t, code, column, "£464m relating to health, of £571m for health "
+                                "and care: " + cite(row), CONFIDENCE[row["confidence"]])
+    if code == SURREY:  # IPPR: highest deficit per head, all of it taken as the stated total
+        total = HIGHEST_PER_HEAD * pop / 1e6
+        return total - care_gap, illustrative(t, code, column, "published £768.50 a head "
+                                              "(IPPR, Jan 2017) times an illustrative "
+                                              "population, less illustrative social care")
+    row = pub.get((code, "stated_gap_2020_21"))
+    if row is None:
+        total = rng.uniform(240, 700) * pop / 1e6
+        return max(total - care_gap, 0.3 * total), None
+    value = float(row["value"])
+    basis = row["basis"].lower()
+    if "cumulative" in basis:
+        return value / 4, illustrative(t, code, column, f"a quarter of the published £{value:,.0f}m"
+                                       " cumulative to 2020/21: " + cite(row))
+    if any(word in basis for word in WITH_SOCIAL_CARE):
+        return max(value - care_gap, 0.5 * value), illustrative(
+            t, code, column, f"the published £{value:,.0f}m for health and social care less "
+            "illustrative social care: " + cite(row))
+    return value, published(t, code, column, cite(row), CONFIDENCE[row["confidence"]])
 
 
 def footprint_sources() -> list[dict]:
@@ -144,24 +249,6 @@ def footprint_sources() -> list[dict]:
                        "assigned by geography", "Med")]
     lines += [illustrative(t, "*", c) for c in TABLES[t].figure_columns if c not in
               ("name", "region")]
-    lines += [
-        published(t, CM, "population", "NHS England STP page: population 2.6 million "
-                  "(EVIDENCE.md, The footprints)", "Med-High"),
-        published(t, WYH, "stated_gap_nhs", "Underfunded by £1.07bn by 2020/21: local campaign "
-                  "summary of the STP (EVIDENCE.md)", "Med-Low"),
-        published(t, CM, "stated_gap_nhs", "'Do nothing' deficit £958m by 2020/21: Wirral Globe, "
-                  "reporting the 38 Degrees audit (EVIDENCE.md)", "Med"),
-        published(t, NWL, "stated_gap_nhs", "£1.3bn of savings to find: local campaign group "
-                  "(EVIDENCE.md)", "Low-Med"),
-        published(t, HWE, "stated_gap_social_care", "£101m system gap attributed to social care: "
-                  "HSJ, Dec 2016 (EVIDENCE.md)", "Med-High"),
-        illustrative(t, SURREY, "stated_gap_nhs", "NHS share of the published £768.50 a head "
-                     "(IPPR, Jan 2017) times an illustrative population"),
-        illustrative(t, DURHAM, "stated_gap_nhs", "NHS share of the published £216.15 a head "
-                     "(IPPR, Jan 2017) times an illustrative population"),
-        illustrative(t, STAFFS, "nhs_spend", "allocation plus the published 2016-17 distance "
-                     "from control totals of £68m, about 4% of income (HSJ)"),
-    ]
     return lines
 
 
@@ -173,8 +260,9 @@ def _profile(rng: np.random.Generator) -> tuple[str, str, str]:
 
 
 def _quality(code: str) -> float:
-    """0 (weakest plans) to 1 (strongest): illustrative, by dashboard band."""
-    return 1.0 if code in OUTSTANDING else 0.0 if code in NEEDS_MOST_IMPROVEMENT else 0.5
+    """0 (weakest plans) to 1 (strongest): illustrative, by published dashboard band."""
+    row = published_rows().get((code, "dashboard_rating_2017"))
+    return QUALITY_BY_BAND[row["value"]] if row else 0.5
 
 
 def _scheme(rng: np.random.Generator, code: str, number: int, category: str, saving: float,
@@ -224,7 +312,8 @@ def make_schemes(rng: np.random.Generator, footprints: list[dict]) -> list[dict]
         code = fp["code"]
         q = _quality(code)
         # Weak plans only balance on paper; strong ones plan a margin over their stated gap.
-        total = fp["stated_gap_nhs"] * rng.uniform(0.92 + 0.4 * q, 1.0 + 0.6 * q)
+        total = max(fp["recomputed"], 0.2 * fp["stated_gap_nhs"]) * \
+            rng.uniform(0.92 + 0.4 * q, 1.0 + 0.6 * q)
         if code == WYH:
             total = 983.0  # published: the plan cuts £983m
         if code == HWE:
@@ -315,7 +404,7 @@ def contract_sources() -> list[dict]:
 def write(name: str, rows: list[dict]) -> None:
     columns = list(TABLES[name].column_names)
     with (OUT / f"{name}.csv").open("w", encoding="utf-8", newline="") as fh:
-        writer = csv.DictWriter(fh, columns, lineterminator="\n")
+        writer = csv.DictWriter(fh, columns, lineterminator="\n", extrasaction="ignore")
         writer.writeheader()
         writer.writerows(rows)
 
@@ -323,14 +412,14 @@ def write(name: str, rows: list[dict]) -> None:
 def main() -> None:
     rng = np.random.default_rng(SEED)
     reference = read_reference()
-    footprints = make_footprints(rng, reference)
+    footprints, own_sources = make_footprints(rng, reference, published_rows())
     schemes = make_schemes(rng, footprints)
     contracts = make_contracts(rng, footprints)
     OUT.mkdir(parents=True, exist_ok=True)
     write("footprints", footprints)
     write("schemes", schemes)
     write("contracts", contracts)
-    write("sources", footprint_sources() + scheme_sources(footprints, schemes)
+    write("sources", footprint_sources() + own_sources + scheme_sources(footprints, schemes)
           + contract_sources())
     stated = sum(f["stated_gap_nhs"] + f["stated_gap_social_care"] for f in footprints)
     capital = sum(s["capital_required"] for s in schemes)

@@ -8,6 +8,7 @@ every problem as `<file> key <dotted.path>: <value> <rule>`.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -23,15 +24,42 @@ YEARS = ("2016/17", "2017/18", "2018/19", "2019/20", "2020/21")
 """Base year first, target year last."""
 
 
+LEVER_KINDS = ("saving", "financing")
+LEVER_SCALES = ("allocation", "population", "elective", "ae", "recovery_ae", "recovery_rtt")
+MEASURES = ("share", "probability")
+
+
 @dataclass(frozen=True)
 class Lever:
     id: str
     label: str
     national_value: float
-    harm: float
+    harm: float  # harm points for every £100m released
     national_agreement: bool
     protected: bool
     source: str
+    kind: str = "saving"  # LEVER_KINDS
+    scale: str = "allocation"  # LEVER_SCALES
+    divisible: bool = True
+
+
+@dataclass(frozen=True)
+class RatingBand:
+    """A rating and its two tests; None (the last band) takes every footprint left."""
+
+    rating: str
+    max_gap_share: float | None
+    min_coverage: float | None
+
+
+@dataclass(frozen=True)
+class Sensitivity:
+    """One assumption varied across its documented range, for the tornado chart."""
+
+    key: str
+    low: float
+    high: float
+    label: str
 
 
 @dataclass(frozen=True)
@@ -44,7 +72,16 @@ class Assumptions:
     cost_growth: float
     social_care_funding_growth: float
     social_care_demand_growth: float
+    funding_label: str
+    spread_demand: float
+    spread_cost: float
+    spread_funding: float
+    spread_local_demand: float
+    include_recovery: bool
+    recovery_cost: float
+    ae_share: float
     base_rate: dict[str, float]
+    measure: dict[str, str]
     apple_threshold: float
     national_capital_pot: float
     political_support: dict[str, float]
@@ -59,12 +96,25 @@ class Assumptions:
     seed: int
     concentration: float
     correlation: float
-    all_or_nothing: tuple[str, ...]
-    ratings: tuple[tuple[str, float], ...]
+    ratings: tuple[RatingBand, ...]
+    sensitivity: tuple[Sensitivity, ...]
     contract_years: int
     levers: tuple[Lever, ...]
     sources: dict[str, str]
     location: str
+
+    @property
+    def all_or_nothing(self) -> tuple[str, ...]:
+        """Categories whose base rate is a probability: such schemes deliver all or nothing."""
+        return tuple(c for c, m in self.measure.items() if m == "probability")
+
+
+SENSITIVITY_KEYS = {
+    "growth.demand", "growth.cost", "growth.funding", "deliverability.national_capital_pot",
+    "standards.recovery_cost", "deliverability.origin.balancing",
+    *(f"deliverability.base_rate.{c}" for c in CATEGORIES),
+}
+"""Assumptions a sensitivity may vary (`analysis.sensitivity.vary` knows how to set each)."""
 
 
 def default_assumptions_path() -> Path:
@@ -152,36 +202,84 @@ def _read_levers(r: _Reader) -> tuple[Lever, ...]:
         if not isinstance(lever_id, str) or not lever_id or lever_id in seen:
             r.fail(f"{path}.id", "must be a unique non-empty text", lever_id)
         seen.add(lever_id)
-        for flag in ("national_agreement", "protected"):
+        for flag in ("national_agreement", "protected", "divisible"):
             if not isinstance(item.get(flag), bool):
                 r.fail(f"{path}.{flag}", "must be true or false", item.get(flag))
         label = item.get("label")
         if not isinstance(label, str) or not label:
             r.fail(f"{path}.label", "must be a non-empty text", label)
+        kind, scale = item.get("kind"), item.get("scale")
+        if kind not in LEVER_KINDS:
+            r.fail(f"{path}.kind", "must be one of " + ", ".join(LEVER_KINDS), kind)
+        if scale not in LEVER_SCALES:
+            r.fail(f"{path}.scale", "must be one of " + ", ".join(LEVER_SCALES), scale)
         value = r.number(f"{path}.national_value", 0, 1e6, item.get("national_value", _MISSING))
         harm = r.number(f"{path}.harm", 0, 10, item.get("harm", _MISSING))
         source = r.sources.get(f"{path}.national_value", "")
         levers.append(Lever(str(lever_id), str(label), value, harm,
                             bool(item.get("national_agreement")), bool(item.get("protected")),
-                            source))
+                            source, str(kind), str(scale), bool(item.get("divisible"))))
     return tuple(levers)
 
 
-def _read_ratings(r: _Reader) -> tuple[tuple[str, float], ...]:
+def _threshold(value: Any, lo: float, hi: float) -> float | _Missing | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not lo <= value <= hi:
+        return _MISSING
+    return float(value)
+
+
+def _read_ratings(r: _Reader) -> tuple[RatingBand, ...]:
     bands = r.entry("ratings")
     if bands is _MISSING:
         return ()
-    ok = isinstance(bands, list) and bands and all(
-        isinstance(b, dict) and isinstance(b.get("rating"), str)
-        and isinstance(b.get("min_p_balance"), int | float) for b in bands)
-    if not ok:
-        r.fail("ratings", "must be a list of {rating, min_p_balance}")
+    if not isinstance(bands, list) or len(bands) < 2 or not all(
+            isinstance(b, dict) and isinstance(b.get("rating"), str) for b in bands):
+        r.fail("ratings", "must be a list of at least two {rating, max_gap_share, min_coverage}")
         return ()
-    result = tuple((b["rating"], float(b["min_p_balance"])) for b in bands)
-    thresholds = [t for _, t in result]
-    if thresholds != sorted(thresholds, reverse=True) or thresholds[-1] != 0:
-        r.fail("ratings", "min_p_balance must fall from band to band and end at 0", thresholds)
-    return result
+    result = []
+    for i, b in enumerate(bands):
+        share = _threshold(b.get("max_gap_share"), -1.0, 1.0)
+        coverage = _threshold(b.get("min_coverage"), 0.0, 1.0)
+        if share is _MISSING or coverage is _MISSING:
+            r.fail(f"ratings[{i}]", "max_gap_share must be a share between -1 and 1 and "
+                   "min_coverage between 0 and 1 (or null)", b)
+            continue
+        result.append(RatingBand(b["rating"], share, coverage))  # type: ignore[arg-type]
+    if len(result) == len(bands):
+        last, rest = result[-1], result[:-1]
+        if last.max_gap_share is not None or last.min_coverage is not None or any(
+                band.max_gap_share is None or band.min_coverage is None for band in rest):
+            r.fail("ratings", "every band but the last needs both tests; the last band none")
+        elif [b.max_gap_share for b in rest] != sorted(b.max_gap_share for b in rest) or \
+                [b.min_coverage for b in rest] != sorted((b.min_coverage for b in rest),
+                                                         reverse=True):
+            r.fail("ratings", "bands must loosen in order: max_gap_share rising, min_coverage "
+                   "falling")
+    return tuple(result)
+
+
+def _read_sensitivity(r: _Reader, known: set[str]) -> tuple[Sensitivity, ...]:
+    items = r.entry("sensitivity")
+    if items is _MISSING:
+        return ()
+    if not isinstance(items, list) or not items:
+        r.fail("sensitivity", "must be a non-empty list of {key, low, high, label}")
+        return ()
+    result = []
+    for i, item in enumerate(items):
+        ok = isinstance(item, dict) and item.get("key") in known and \
+            isinstance(item.get("label"), str) and all(
+                not isinstance(item.get(k), bool) and isinstance(item.get(k), int | float)
+                and math.isfinite(item[k]) for k in ("low", "high"))
+        if not ok or item["low"] > item["high"]:
+            r.fail(f"sensitivity[{i}]", "must be {key, low, high, label} with key one of "
+                   + ", ".join(sorted(known)) + " and low <= high", item)
+            continue
+        result.append(Sensitivity(item["key"], float(item["low"]), float(item["high"]),
+                                  item["label"]))
+    return tuple(result)
 
 
 def _read(r: _Reader) -> Assumptions:
@@ -202,10 +300,21 @@ def _read(r: _Reader) -> Assumptions:
                 r.fail(f"growth.funding.{year}", "must be a rate between -0.2 and 0.2", value)
             else:
                 funding_growth[year] = float(value)
-    all_or_nothing = r.entry("monte_carlo.all_or_nothing")
-    if not isinstance(all_or_nothing, list) or not set(all_or_nothing) <= set(CATEGORIES):
-        r.fail("monte_carlo.all_or_nothing", "must list scheme categories", all_or_nothing)
-        all_or_nothing = []
+    measure = r.entry("deliverability.measure")
+    if not isinstance(measure, dict) or sorted(measure) != sorted(CATEGORIES) or \
+            not set(measure.values()) <= set(MEASURES):
+        r.fail("deliverability.measure", "must give, for each scheme category, one of "
+               + ", ".join(MEASURES))
+        measure = {}
+    funding_node = r.node("growth.funding")
+    label = funding_node.get("label") if isinstance(funding_node, dict) else None
+    if not isinstance(label, str) or not label.strip():
+        r.fail("growth.funding.label", "must name the funding path in words")
+        label = ""
+    include = r.entry("standards.include_recovery")
+    if not isinstance(include, bool):
+        r.fail("standards.include_recovery", "must be true or false", include)
+        include = False
     d = "deliverability"
     return Assumptions(
         as_at=as_at_date,
@@ -216,7 +325,16 @@ def _read(r: _Reader) -> Assumptions:
         cost_growth=r.number("growth.cost", -0.2, 0.2),
         social_care_funding_growth=r.number("growth.social_care_funding", -0.2, 0.2),
         social_care_demand_growth=r.number("growth.social_care_demand", -0.2, 0.2),
+        funding_label=label,
+        spread_demand=r.number("growth.spread.demand", 0, 0.05),
+        spread_cost=r.number("growth.spread.cost", 0, 0.05),
+        spread_funding=r.number("growth.spread.funding", 0, 0.05),
+        spread_local_demand=r.number("growth.spread.local_demand", 0, 0.05),
+        include_recovery=include,
+        recovery_cost=r.number("standards.recovery_cost", 0, 1e5),
+        ae_share=r.number("standards.ae_share", 0, 1),
         base_rate=r.factors(f"{d}.base_rate", CATEGORIES),
+        measure=measure,
         apple_threshold=r.number(f"{d}.apple_threshold", 0, 1),
         national_capital_pot=r.number(f"{d}.national_capital_pot", 0, 1e6),
         political_support=r.factors(f"{d}.political_support", POLITICAL),
@@ -225,15 +343,15 @@ def _read(r: _Reader) -> Assumptions:
                                            0, 120),
         implementation_months=r.number(f"{d}.consultation.implementation_months", 0, 120),
         late_factor=r.number(f"{d}.consultation.late_factor", 0, 1),
-        clinical_support=r.factors(f"{d}.clinical_support", CLINICAL_SUPPORT),
-        evidence=r.factors(f"{d}.evidence", EVIDENCE),
+        clinical_support=r.factors(f"{d}.clinical_support", CLINICAL_SUPPORT, 0.05, 20),
+        evidence=r.factors(f"{d}.evidence", EVIDENCE, 0.05, 20),
         origin=r.factors(f"{d}.origin", ORIGIN),
         draws=r.number("monte_carlo.draws", 100, 1_000_000, integer=True),
         seed=r.number("monte_carlo.seed", 0, 2**32 - 1, integer=True),
         concentration=r.number("monte_carlo.concentration", 0.1, 1000),
         correlation=r.number("monte_carlo.correlation", 0, 0.99),
-        all_or_nothing=tuple(all_or_nothing),
         ratings=_read_ratings(r),
+        sensitivity=_read_sensitivity(r, SENSITIVITY_KEYS),
         contract_years=r.number("contracts.years", 1, 10, integer=True),
         levers=_read_levers(r),
         sources=r.sources,

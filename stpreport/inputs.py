@@ -243,9 +243,10 @@ class Figures:
                         continue
                     status, source, conf = self.provenance(name, key, col)
                     records.append({"table": name, "key": key, "column": col, "status": status,
-                                    "source": source, "confidence": conf})
+                                    "source": source, "confidence": conf,
+                                    "footprint": row[column]})
         return pd.DataFrame(records, columns=["table", "key", "column", "status", "source",
-                                              "confidence"])
+                                              "confidence", "footprint"])
 
     def is_illustrative(self, code: str | None = None) -> bool:
         statuses = self.figure_statuses(code)

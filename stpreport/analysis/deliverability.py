@@ -1,8 +1,19 @@
-"""Step 2: each scheme's probability of delivery, factor by factor, and apples and pears.
+"""Step 2: what each scheme can be expected to deliver, and apples and pears.
 
-p = category base rate x capital x political support x consultation x clinical support x
-evidence x origin, clipped to [0, 1]. Every factor is kept so a briefing can show why a scheme
-scores as it does.
+A scheme starts from its category's base rate: what a *typical* scheme of its kind delivers,
+either the expected share of its value (`measure: share`, e.g. CIPs deliver about 70% of the
+value targeted) or the chance that it delivers at all (`measure: probability`, e.g. 7 of 27
+demand-management initiatives saved money). Two kinds of adjustment follow:
+
+- odds ratios move the scheme up or down from typical on its own evidence and clinical support
+  (1 = typical; strong raises it, weak lowers it): adjusted = odds^-1(odds(base) x OR_e x OR_c);
+- gates are conditions it cannot deliver without, each the chance it is met, multiplied in:
+  capital (secured share, plus the unsecured share at its chance from the national pot),
+  political support, consultation (and whether there is time left before 2020/21), and origin
+  (a balancing item has no scheme behind it until one is found).
+
+p = adjusted x capital x political x consultation x origin. Every factor is kept, and the
+codes of those that pull the scheme below typical (`pulls`), so a briefing can say why.
 """
 
 from __future__ import annotations
@@ -13,11 +24,12 @@ import numpy as np
 import pandas as pd
 
 from stpreport.assumptions import Assumptions
-from stpreport.formatting import money, percent
 
 TARGET_YEAR_START = dt.date(2020, 4, 1)
-FACTORS = ("base_rate", "f_capital", "f_political", "f_consultation", "f_clinical", "f_evidence",
-           "f_origin")
+ODDS = ("or_evidence", "or_clinical")
+GATES = ("f_capital", "f_political", "f_consultation", "f_origin")
+PULLS = ("capital", "political", "consultation", "clinical", "evidence", "balancing")
+"""Codes of the factors that can pull a scheme below a typical scheme of its kind."""
 
 
 def months_left(a: Assumptions) -> int:
@@ -46,45 +58,55 @@ def consultation_factor(status: pd.Series, a: Assumptions) -> np.ndarray:
     return status.map(a.consultation_factor).to_numpy(float) * np.where(late, a.late_factor, 1.0)
 
 
+def adjust_odds(base: np.ndarray, odds_ratio: np.ndarray) -> np.ndarray:
+    """The rate whose odds are odds(base) x odds_ratio: adjust_odds(0.5, 3) == 0.75.
+    A base of 0 or 1 stays where it is."""
+    base = np.asarray(base, float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        odds = base / (1 - base) * odds_ratio
+        adjusted = odds / (1 + odds)
+    return np.where(base >= 1, 1.0, np.where(base <= 0, 0.0, adjusted))
+
+
 def score_schemes(schemes: pd.DataFrame, a: Assumptions, chance: float | None = None
                   ) -> pd.DataFrame:
-    """The schemes with every factor, the probability `p`, `expected` saving, `apple`, `why`.
+    """The schemes with every factor, `p` (the expected share of the planned saving delivered),
+    `expected` (£m), `apple`, `all_or_nothing` and `pulls` (codes, ";"-separated).
 
     `chance` is the pot chance; by default it is computed from these schemes, so pass it in
     when scoring one footprint's schemes out of the national set."""
     chance = pot_chance(schemes, a) if chance is None else chance
     out = schemes.copy()
     out["base_rate"] = schemes["category"].map(a.base_rate).to_numpy(float)
+    out["or_evidence"] = schemes["evidence"].map(a.evidence).to_numpy(float)
+    out["or_clinical"] = schemes["clinical_support"].map(a.clinical_support).to_numpy(float)
+    out["adjusted_rate"] = adjust_odds(out["base_rate"].to_numpy(float),
+                                       out["or_evidence"].to_numpy(float)
+                                       * out["or_clinical"].to_numpy(float))
     out["f_capital"] = capital_factor(schemes["capital_required"].to_numpy(float),
                                       schemes["capital_secured"].to_numpy(float), chance)
     out["f_political"] = schemes["political_support"].map(a.political_support).to_numpy(float)
     out["f_consultation"] = consultation_factor(schemes["consultation"], a)
-    out["f_clinical"] = schemes["clinical_support"].map(a.clinical_support).to_numpy(float)
-    out["f_evidence"] = schemes["evidence"].map(a.evidence).to_numpy(float)
     out["f_origin"] = schemes["origin"].map(a.origin).to_numpy(float)
-    out["p"] = np.clip(np.prod(out[list(FACTORS)].to_numpy(float), axis=1), 0.0, 1.0)
+    gates = np.prod(out[list(GATES)].to_numpy(float), axis=1)
+    out["p"] = np.clip(out["adjusted_rate"].to_numpy(float) * gates, 0.0, 1.0)
     out["expected"] = out["planned_saving"] * out["p"]
     out["apple"] = (out["p"] >= a.apple_threshold) & (out["origin"] == "bottom_up")
-    out["why"] = [_reasons(row, chance, a) for row in out.to_dict("records")]
+    out["all_or_nothing"] = schemes["category"].isin(a.all_or_nothing).to_numpy()
+    flags = {
+        "capital": out["f_capital"] < 1, "political": out["f_political"] < 1,
+        "consultation": out["f_consultation"] < 1, "clinical": out["or_clinical"] < 1,
+        "evidence": out["or_evidence"] < 1, "balancing": out["origin"] == "balancing",
+    }
+    out["pulls"] = [";".join(code for code in PULLS if flags[code].iloc[i])
+                    for i in range(len(out))]
     return out
 
 
-def _reasons(s: dict, chance: float, a: Assumptions) -> str:
-    """Plain words for every factor that pulls the scheme down."""
-    reasons = [f"{percent(s['base_rate'])} of {s['category'].replace('_', ' ')} schemes deliver"]
-    if s["f_capital"] < 1:
-        unsecured = s["capital_required"] - s["capital_secured"]
-        reasons.append(f"{money(unsecured)} of {money(s['capital_required'])} capital unsecured "
-                       f"(the national pot covers {percent(chance)} of what is asked)")
-    if s["f_political"] < 1:
-        reasons.append(f"politically {s['political_support']}")
-    if s["f_consultation"] < 1:
-        reasons.append(f"consultation {s['consultation'].replace('_', ' ')}")
-    if s["f_clinical"] < 1:
-        reasons.append(f"{s['clinical_support']} clinical support")
-    if s["f_evidence"] < 1:
-        reasons.append(f"evidence {s['evidence']}" if s["evidence"] != "none"
-                       else "no evidence it saves money")
-    if s["origin"] == "balancing":
-        reasons.append("a balancing item added to make the plan balance")
-    return "; ".join(reasons)
+def delivery_by_category(scored: pd.DataFrame) -> pd.DataFrame:
+    """Planned against expected delivery per category (all footprints): the docs' table."""
+    by = scored.groupby("category")
+    table = pd.DataFrame({"schemes": by.size(), "planned": by["planned_saving"].sum(),
+                          "expected": by["expected"].sum()})
+    table["share"] = table["expected"] / table["planned"]
+    return table

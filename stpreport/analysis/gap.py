@@ -1,8 +1,14 @@
-"""Step 1: the do-nothing gap, year by year from the base year to 2020/21.
+"""Step 1: the gap, year by year from the base year to 2020/21.
 
-Cost grows each year by (1 + demand growth) x (1 + cost growth) from the base year's
-underlying spend; funding grows by that year's funding growth from the base-year allocation.
-The gap is cost minus funding, so a base-year underlying deficit carries into it.
+Cost grows each year by (1 + demand growth) x (1 + cost growth) from the base year's underlying
+spend; funding grows by that year's funding growth from the base-year allocation. The
+do-nothing gap is cost minus funding, so a base-year underlying deficit carries into it.
+
+Two costs the plans leave out are added beside it, each visible on its own:
+- standards recovery: what recovering A&E 4-hour and 18-week performance costs a year
+  (national figure shared by the footprint's A&E and elective activity), where the assumptions
+  include it (`standards.include_recovery`);
+- contracts: the activity the 2017-19 contracts buy beyond what the plan assumes (contracts.py).
 """
 
 from __future__ import annotations
@@ -19,6 +25,35 @@ def growth_factors(a: Assumptions) -> tuple[np.ndarray, np.ndarray]:
     cost = ((1 + a.demand_growth) * (1 + a.cost_growth)) ** steps
     funding = np.cumprod([1.0] + [1 + a.funding_growth[y] for y in YEARS[1:]])
     return cost, funding
+
+
+def activity_shares(footprints: pd.DataFrame, contracts: pd.DataFrame) -> pd.DataFrame:
+    """Each footprint's share of national allocation, population, and elective and A&E
+    activity (by the contracts' baseline value; its allocation share where it has none)."""
+    codes = footprints["code"].to_numpy()
+    fp = footprints.set_index("code")
+    out = pd.DataFrame(index=pd.Index(codes, name="code"))
+    out["allocation"] = (fp["nhs_allocation"] / fp["nhs_allocation"].sum()).reindex(codes)
+    out["population"] = (fp["population"] / fp["population"].sum()).reindex(codes)
+    for activity in ("elective", "ae"):
+        lines = contracts[contracts["activity"] == activity]
+        value = lines.groupby("footprint")["baseline_value"].sum().reindex(codes)
+        known = value.notna()
+        if known.any():
+            # Footprints without the line take their allocation share of what is unknown.
+            share = value / value.sum() * out.loc[known, "allocation"].sum()
+            out[activity] = share.where(known, out["allocation"])
+        else:
+            out[activity] = out["allocation"]
+    return out.astype(float)
+
+
+def recovery_costs(shares: pd.DataFrame, a: Assumptions) -> pd.DataFrame:
+    """Per footprint, the yearly cost (£m) of recovering A&E (`recovery_ae`) and 18-week
+    (`recovery_rtt`) performance; zero where the assumptions leave recovery out."""
+    total = a.recovery_cost if a.include_recovery else 0.0
+    return pd.DataFrame({"recovery_ae": shares["ae"] * total * a.ae_share,
+                         "recovery_rtt": shares["elective"] * total * (1 - a.ae_share)})
 
 
 def nhs_trajectory(footprints: pd.DataFrame, a: Assumptions) -> pd.DataFrame:
@@ -43,13 +78,15 @@ def social_care_gap(footprints: pd.DataFrame, a: Assumptions) -> pd.Series:
 
 
 def gap_summary(footprints: pd.DataFrame, a: Assumptions) -> pd.DataFrame:
-    """Per footprint: base-year deficit, recomputed and stated 2020/21 gaps, the difference."""
+    """Per footprint: base-year deficit, recomputed and stated 2020/21 gaps, the difference,
+    and the 2020/21 allocation the gap is measured against."""
     trajectory = nhs_trajectory(footprints, a)
-    final = trajectory[trajectory["year"] == YEARS[-1]].set_index("code")["gap"]
+    final = trajectory[trajectory["year"] == YEARS[-1]].set_index("code")
     codes = footprints["code"].to_numpy()
     out = pd.DataFrame(index=pd.Index(codes, name="code"))
     out["base_deficit"] = (footprints["nhs_spend"] - footprints["nhs_allocation"]).to_numpy(float)
-    out["do_nothing_gap"] = final.reindex(codes).to_numpy()
+    out["allocation_2020_21"] = final["funding"].reindex(codes).to_numpy()
+    out["do_nothing_gap"] = final["gap"].reindex(codes).to_numpy()
     out["stated_gap"] = footprints["stated_gap_nhs"].to_numpy(float)
     out["difference"] = out["do_nothing_gap"] - out["stated_gap"]
     out["relative_difference"] = out["difference"] / out["stated_gap"].where(out["stated_gap"] > 0)

@@ -1,10 +1,17 @@
 """Step 6: what would have to give, as an optimisation.
 
-Each lever in the menu has a national value, shared out by the footprint's share of NHS
-allocation, and a harm score. The least harmful set of levers (fewest harm points, then least
-overshoot) that closes the gap at the stated confidence is chosen with SciPy's MILP solver:
-local levers first; where they cannot close it, levers that need national agreement; whatever
-is still open is national money or a national decision. Protected levers are never chosen.
+Each lever on the menu has a national value, shared out to the footprint by its own scale
+(allocation, population, elective or A&E activity, or the footprint's own standards recovery
+cost), and a harm score for every £100m it releases. Savings levers reduce cost; financing
+levers only move a deficit (to trusts' books or to later years) and close nothing, so they are
+listed beside the answer, never in it.
+
+The least harmful use of the savings levers that closes the gap at the stated confidence is
+found by SciPy's mixed-integer solver (divisible levers may be used in part, the others all or
+nothing): minimise the harm released, harm_i x value_i / 100 x x_i, subject to
+sum value_i x_i >= target. Local levers first; where they cannot close it, levers that need
+national agreement; whatever is still open only new money (or a national decision to spend
+more than the allocation) closes. Protected levers are never used.
 """
 
 from __future__ import annotations
@@ -16,29 +23,38 @@ import pandas as pd
 
 from stpreport.assumptions import Lever
 
+HARM_UNIT = 100.0
+"""£m: a lever's harm score is per this much released."""
 
-def least_harm_cover(values: np.ndarray, harms: np.ndarray, target: float) -> np.ndarray:
-    """Boolean mask of the least harmful levers whose values sum to at least `target`.
 
-    Ties in harm go to the set that overshoots least. If no set reaches the target, all levers
-    are chosen (each adds value). An empty or non-positive target chooses nothing.
-    """
+def least_harm_cover(values: np.ndarray, harms: np.ndarray, target: float,
+                     divisible: np.ndarray | None = None) -> np.ndarray:
+    """The share (0-1) of each lever to use so that the values used sum to at least `target`
+    with the least harm, harm_i x value_i x share_i. Divisible levers may be used in part.
+
+    Ties in harm go to the use that overshoots least. If the levers cannot reach the target,
+    all are used in full. An empty or non-positive target uses nothing."""
     from scipy.optimize import Bounds, LinearConstraint, milp  # 0.3 s to import: only here
 
     values, harms = np.asarray(values, float), np.asarray(harms, float)
     n = len(values)
+    divisible = np.ones(n, bool) if divisible is None else np.asarray(divisible, bool)
     if target <= 0 or n == 0:
-        return np.zeros(n, dtype=bool)
-    if values.sum() < target:
-        return values > 0
-    # Harm dominates; the value term only breaks ties (it is smaller than any harm step).
-    tie_break = values / (values.sum() + 1.0) * 1e-3
-    result = milp(c=harms + tie_break, integrality=np.ones(n),
+        return np.zeros(n)
+    if values.sum() <= target:
+        return (values > 0).astype(float)
+    cost = harms * values / HARM_UNIT
+    # The value term only breaks ties: it is smaller than any difference in harm that matters.
+    tie_break = values / (values.sum() + 1.0) * 1e-6
+    result = milp(c=cost + tie_break, integrality=(~divisible).astype(int),
                   bounds=Bounds(0, 1),
                   constraints=LinearConstraint(values[None, :], lb=target, ub=np.inf))
-    if not result.success:  # cannot happen when values.sum() >= target; kept as a guard
+    if not result.success:  # cannot happen when values.sum() > target; kept as a guard
         raise RuntimeError(f"lever optimisation failed: {result.message}")
-    return np.round(result.x).astype(bool)
+    used = np.clip(result.x, 0.0, 1.0)
+    used[~divisible] = np.round(used[~divisible])
+    used[used < 1e-9] = 0.0
+    return used
 
 
 @dataclass(frozen=True)
@@ -46,41 +62,57 @@ class Reprioritisation:
     """What would have to give in one footprint (or the nation)."""
 
     target: float
-    levers: pd.DataFrame  # every lever: id, label, value, harm, national_agreement, protected,
-    #                       chosen, stage ("local", "national agreement", or "")
+    levers: pd.DataFrame  # every lever: id, label, kind, scale, value, harm, divisible,
+    #                       national_agreement, protected, used (0-1), released (£m),
+    #                       harm_points, stage ("local", "national agreement", "financing", "")
     local: float
     national_agreement: float
     still_needed: float
+    financing: float  # how much of what is still needed financing levers could carry
 
     @property
     def closes_locally(self) -> bool:
         return self.target <= 0 or (self.local >= self.target - 1e-9)
 
 
-def lever_values(levers: tuple[Lever, ...], allocation_share: float) -> pd.DataFrame:
-    return pd.DataFrame([{"id": lv.id, "label": lv.label,
-                          "value": lv.national_value * allocation_share, "harm": lv.harm,
-                          "national_agreement": lv.national_agreement,
-                          "protected": lv.protected} for lv in levers])
+def lever_values(levers: tuple[Lever, ...], shares: dict[str, float],
+                 recovery: dict[str, float]) -> pd.DataFrame:
+    """Each lever's value in one footprint. `shares` maps a scale to the footprint's share of
+    the national total; `recovery` maps recovery_ae / recovery_rtt to the footprint's own
+    recovery cost (£m a year; 0 where the gap leaves recovery out)."""
+    rows = []
+    for lv in levers:
+        own = lv.scale in recovery
+        value = recovery[lv.scale] if own else lv.national_value * shares[lv.scale]
+        rows.append({"id": lv.id, "label": lv.label, "kind": lv.kind, "scale": lv.scale,
+                     "value": value, "harm": lv.harm, "divisible": lv.divisible,
+                     "national_agreement": lv.national_agreement, "protected": lv.protected})
+    return pd.DataFrame(rows, columns=["id", "label", "kind", "scale", "value", "harm",
+                                       "divisible", "national_agreement", "protected"])
 
 
-def reprioritise(target: float, levers: tuple[Lever, ...], allocation_share: float
-                 ) -> Reprioritisation:
-    """Choose levers to close `target` (£m) for a footprint with this share of allocation."""
-    menu = lever_values(levers, allocation_share)
-    menu["chosen"] = False
+def reprioritise(target: float, menu: pd.DataFrame) -> Reprioritisation:
+    """Choose levers from `menu` (lever_values) to close `target` (£m)."""
+    menu = menu.copy()
+    menu["used"] = 0.0
     menu["stage"] = ""
     remaining = max(float(target), 0.0)
     amounts = {}
+    savings = (menu["kind"] == "saving") & ~menu["protected"] & (menu["value"] > 0)
     for stage, needs_national in (("local", False), ("national agreement", True)):
-        pool = menu[(~menu["protected"]) & (menu["national_agreement"] == needs_national)]
-        mask = least_harm_cover(pool["value"].to_numpy(), pool["harm"].to_numpy(), remaining)
-        chosen = pool.index[mask]
-        menu.loc[chosen, "chosen"] = True
-        menu.loc[chosen, "stage"] = stage
-        amounts[stage] = float(menu.loc[chosen, "value"].sum())
+        pool = menu[savings & (menu["national_agreement"] == needs_national)]
+        used = least_harm_cover(pool["value"].to_numpy(), pool["harm"].to_numpy(), remaining,
+                                pool["divisible"].to_numpy())
+        menu.loc[pool.index, "used"] = used
+        menu.loc[pool.index[used > 0], "stage"] = stage
+        amounts[stage] = float((pool["value"].to_numpy() * used).sum())
         remaining = max(remaining - amounts[stage], 0.0)
+    financing = menu[(menu["kind"] == "financing") & ~menu["protected"]]
+    carried = min(float(financing["value"].sum()), remaining)
+    menu.loc[financing.index, "stage"] = "financing"
+    menu["released"] = menu["value"] * menu["used"]
+    menu["harm_points"] = menu["harm"] * menu["released"] / HARM_UNIT
     return Reprioritisation(target=max(float(target), 0.0), levers=menu,
                             local=amounts["local"],
                             national_agreement=amounts["national agreement"],
-                            still_needed=remaining)
+                            still_needed=remaining, financing=carried)

@@ -1,12 +1,23 @@
-"""Step 3: a seeded, vectorised Monte Carlo of delivered savings, footprint by footprint.
+"""Step 3: one seeded, vectorised Monte Carlo of the gap and the savings, year by year.
 
-Each scheme delivers a share of its planned saving: all or nothing (Bernoulli p) for the
-categories in `all_or_nothing` (reconfigurations), otherwise a Beta share with mean p and
-concentration k. Schemes in one footprint share a system-wide shock through a Gaussian copula
-with correlation rho: U = Phi(sqrt(rho) Z_system + sqrt(1 - rho) Z_scheme).
+Every draw takes, together:
+- the national drivers, common to all footprints: one demand growth rate, one cost growth rate
+  and one shift of the funding path (normal, with the spreads in `growth.spread`), plus each
+  footprint's own deviation of demand growth (`growth.spread.local_demand`);
+- each scheme's delivery: all or nothing (Bernoulli p) for categories whose base rate is a
+  probability, otherwise a Beta share with mean p and concentration k. A footprint's schemes
+  share a system-wide shock through a Gaussian copula with correlation rho:
+  U = Phi(sqrt(rho) Z_system + sqrt(1 - rho) Z_scheme).
+Savings arrive along each scheme's phasing. The honest gap in year y of a draw is
+cost_y - funding_y + recovery_y + contracts_y - delivered_y.
 
-Each footprint draws from its own stream, seeded by the run's seed and the footprint code, so a
-footprint's numbers are the same whether it is simulated alone or with the other 43.
+Footprint and national quantiles come from the same joint draws: the national honest gap of a
+draw is the sum of its footprints' honest gaps, and its quantiles are taken from those sums
+(not by adding footprint quantiles, which would assume every footprint moves together).
+
+The national drivers come from a stream seeded by the run's seed alone, and each footprint's
+own draws from a stream seeded by the seed and its code, so a footprint's numbers are the same
+whether it is simulated alone or with the other 43.
 """
 
 from __future__ import annotations
@@ -17,10 +28,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from stpreport.assumptions import Assumptions
+from stpreport.assumptions import YEARS, Assumptions
 
 GRID = 1025
 """Points of the tabulated Beta inverse CDF; interpolation error is far below sampling error."""
+QUANTILES = (0.1, 0.5, 0.8, 0.9)
+SHARE_COLUMNS = ("share_2017_18", "share_2018_19", "share_2019_20")
+STRAIGHT_LINE = (0.25, 0.5, 0.75)
+"""A scheme with no phasing reaches its recurrent saving in a straight line to 2020/21."""
 
 
 def _beta_tables(p: np.ndarray, k: float) -> np.ndarray:
@@ -42,20 +57,52 @@ def _interpolate(tables: np.ndarray, rows: np.ndarray, u: np.ndarray) -> np.ndar
     return lo + (hi - lo) * weight
 
 
+def phasing(schemes: pd.DataFrame) -> np.ndarray:
+    """Schemes x YEARS: the cumulative share of each scheme's recurrent saving reached in each
+    year (0 in the base year, 1 in 2020/21). A scheme with no phasing follows a straight line;
+    a blank year in a scheme that gives others holds the year before."""
+    n = len(schemes)
+    given = np.column_stack([schemes[c].to_numpy(float) if c in schemes else np.full(n, np.nan)
+                             for c in SHARE_COLUMNS]) if n else np.zeros((0, 3))
+    none_given = np.isnan(given).all(axis=1)
+    out = np.zeros((n, len(YEARS)))
+    out[:, -1] = 1.0
+    for j, line in enumerate(STRAIGHT_LINE):
+        held = np.where(np.isnan(given[:, j]), out[:, j], given[:, j])
+        out[:, j + 1] = np.where(none_given, line, held)
+    return out
+
+
 def footprint_stream(seed: int, code: str) -> np.random.Generator:
     return np.random.default_rng([seed, zlib.crc32(code.encode("utf-8"))])
 
 
-def simulate_footprint(planned: np.ndarray, p: np.ndarray, all_or_nothing: np.ndarray,
-                       a: Assumptions, code: str, tables: np.ndarray | None = None,
-                       table_rows: np.ndarray | None = None) -> np.ndarray:
-    """Delivered savings (£m) of one footprint's schemes in each of `a.draws` draws."""
-    n = len(planned)
-    if n == 0:
-        return np.zeros(a.draws)
+def national_stream(seed: int) -> np.random.Generator:
+    return np.random.default_rng([seed, 0])
+
+
+@dataclass(frozen=True)
+class Drivers:
+    """The national drivers of every draw: annual rates (draws,) and the funding shift."""
+
+    demand: np.ndarray
+    cost: np.ndarray
+    funding_shift: np.ndarray
+
+    @classmethod
+    def draw(cls, a: Assumptions) -> Drivers:
+        z = national_stream(a.seed).standard_normal((3, a.draws))
+        return cls(a.demand_growth + a.spread_demand * z[0], a.cost_growth + a.spread_cost * z[1],
+                   a.spread_funding * z[2])
+
+
+def delivered_shares(p: np.ndarray, all_or_nothing: np.ndarray, a: Assumptions,
+                     rng: np.random.Generator, tables: np.ndarray | None = None,
+                     table_rows: np.ndarray | None = None) -> np.ndarray:
+    """Draws x schemes: the share of each scheme's planned saving delivered in each draw."""
+    n = len(p)
     from scipy import special
 
-    rng = footprint_stream(a.seed, code)
     rho = a.correlation
     system = rng.standard_normal((a.draws, 1))
     own = rng.standard_normal((a.draws, n))
@@ -64,48 +111,134 @@ def simulate_footprint(planned: np.ndarray, p: np.ndarray, all_or_nothing: np.nd
         values, table_rows = np.unique(p, return_inverse=True)
         tables = _beta_tables(values, a.concentration)
     share = _interpolate(tables, table_rows, u)
-    share = np.where(all_or_nothing[None, :], (u < p[None, :]).astype(float), share)
-    return share @ planned
+    return np.where(all_or_nothing[None, :], (u < p[None, :]).astype(float), share)
+
+
+def gap_draws(spend: float, allocation: float, local_demand: np.ndarray, drivers: Drivers,
+              a: Assumptions) -> np.ndarray:
+    """Draws x YEARS: cost minus funding in each year of each draw (£m)."""
+    steps = np.arange(len(YEARS))[None, :]
+    demand = (drivers.demand + local_demand)[:, None]
+    cost = spend * ((1 + demand) * (1 + drivers.cost[:, None])) ** steps
+    rates = np.array([0.0] + [a.funding_growth[y] for y in YEARS[1:]])[None, :]
+    growth = 1 + rates + np.where(steps > 0, drivers.funding_shift[:, None], 0.0)
+    funding = allocation * np.cumprod(growth, axis=1)
+    return cost - funding
 
 
 @dataclass(frozen=True)
-class Outcome:
-    """One footprint's simulated delivery against its gap."""
+class FootprintDraws:
+    """One footprint's joint draws: honest gap and delivered savings, draws x YEARS."""
 
-    mean: float
-    p10: float
-    p50: float
-    p90: float
-    p_balance: float
-    expected_shortfall: float
-    at_confidence: float
-    shortfall_at_confidence: float
+    honest: np.ndarray
+    delivered: np.ndarray
 
 
-def summarise(delivered: np.ndarray, gap: float, confidence: float) -> Outcome:
-    """P10/P50/P90, the chance delivered >= gap, the expected shortfall, and the savings
-    delivered with `confidence` (the (1 - confidence) quantile) with the gap left at it."""
-    p10, p50, p90, at_conf = np.quantile(delivered, [0.1, 0.5, 0.9, 1 - confidence])
-    return Outcome(
-        mean=float(delivered.mean()), p10=float(p10), p50=float(p50), p90=float(p90),
-        p_balance=float((delivered >= gap).mean()) if gap > 0 else 1.0,
-        expected_shortfall=float(np.maximum(gap - delivered, 0).mean()),
-        at_confidence=float(at_conf), shortfall_at_confidence=float(max(gap - at_conf, 0.0)),
-    )
+def simulate_footprint(*, code: str, spend: float, allocation: float, extra: np.ndarray,
+                       planned: np.ndarray, p: np.ndarray, all_or_nothing: np.ndarray,
+                       phase: np.ndarray, drivers: Drivers, a: Assumptions,
+                       tables: np.ndarray | None = None, table_rows: np.ndarray | None = None
+                       ) -> FootprintDraws:
+    """The joint draws of one footprint. `extra` (YEARS,) is the recovery and contracts cost
+    added to the gap in each year; `phase` (schemes x YEARS) the schemes' phasing."""
+    rng = footprint_stream(a.seed, code)
+    local = a.spread_local_demand * rng.standard_normal(a.draws)
+    gap = gap_draws(spend, allocation, local, drivers, a) + extra[None, :]
+    if len(planned):
+        shares = delivered_shares(p, all_or_nothing, a, rng, tables, table_rows)
+        delivered = shares @ (planned[:, None] * phase)
+    else:
+        delivered = np.zeros_like(gap)
+    return FootprintDraws(honest=gap - delivered, delivered=delivered)
 
 
-def simulate(scored: pd.DataFrame, gaps: pd.Series, a: Assumptions) -> pd.DataFrame:
-    """One row per footprint in `gaps` (code -> do-nothing gap): the `Outcome` fields."""
+def quantiles(values: np.ndarray) -> dict[str, float]:
+    """P10/P50/P80/P90 and the mean of `values` (one footprint's or the nation's draws)."""
+    q = np.quantile(values, QUANTILES)
+    return {"mean": float(values.mean()), **{f"p{round(x * 100)}": float(v)
+                                             for x, v in zip(QUANTILES, q, strict=True)}}
+
+
+@dataclass(frozen=True)
+class Simulation:
+    """What the briefings take from the joint draws."""
+
+    summary: pd.DataFrame  # per footprint: honest_mean, honest_p10..p90, gap_at_confidence,
+    #                        p_balance, expected_shortfall, delivered_p10/p50/p90,
+    #                        rank_low, rank_high
+    by_year: pd.DataFrame  # code, year, honest_mean, honest_p10, honest_p50, honest_p90
+    national: dict[str, float]  # honest gap quantiles of the national total, p_balance
+    national_by_year: pd.DataFrame  # year, honest_mean, honest_p10, honest_p50, honest_p90
+
+
+def simulate(scored: pd.DataFrame, footprints: pd.DataFrame, extra: pd.DataFrame,
+             a: Assumptions) -> Simulation:
+    """Every footprint in `footprints` and the nation from one set of joint draws.
+    `extra` is footprint x YEARS: recovery and contracts costs added to the gap."""
     values, rows = np.unique(scored["p"].to_numpy(float), return_inverse=True)
     tables = _beta_tables(values, a.concentration) if len(values) else np.zeros((0, GRID))
-    by_footprint = {code: idx for code, idx in scored.groupby("footprint").indices.items()}
-    records = {}
-    for code, gap in gaps.items():
+    by_footprint = scored.groupby("footprint").indices
+    phase = phasing(scored)
+    drivers = Drivers.draw(a)
+    codes = list(footprints["code"])
+    fp = footprints.set_index("code")
+    finals = np.empty((len(codes), a.draws))
+    national_years = np.zeros((a.draws, len(YEARS)))
+    records, yearly = {}, []
+    for i, code in enumerate(codes):
         idx = by_footprint.get(code, np.array([], dtype=int))
         schemes = scored.iloc[idx]
-        delivered = simulate_footprint(
-            schemes["planned_saving"].to_numpy(float), schemes["p"].to_numpy(float),
-            schemes["category"].isin(a.all_or_nothing).to_numpy(), a, str(code),
-            tables, rows[idx])
-        records[code] = summarise(delivered, float(gap), a.confidence).__dict__
-    return pd.DataFrame.from_dict(records, orient="index").rename_axis("code")
+        draws = simulate_footprint(
+            code=str(code), spend=float(fp.at[code, "nhs_spend"]),
+            allocation=float(fp.at[code, "nhs_allocation"]),
+            extra=extra.loc[code].to_numpy(float),
+            planned=schemes["planned_saving"].to_numpy(float),
+            p=schemes["p"].to_numpy(float),
+            all_or_nothing=schemes["all_or_nothing"].to_numpy(bool), phase=phase[idx],
+            drivers=drivers, a=a, tables=tables, table_rows=rows[idx])
+        final = draws.honest[:, -1]
+        finals[i] = final
+        national_years += draws.honest
+        records[code] = _footprint_record(final, draws.delivered[:, -1], a.confidence)
+        for j, year in enumerate(YEARS):
+            q = quantiles(draws.honest[:, j])
+            yearly.append({"code": code, "year": year, "honest_mean": q["mean"],
+                           "honest_p10": q["p10"], "honest_p50": q["p50"],
+                           "honest_p90": q["p90"]})
+    summary = pd.DataFrame.from_dict(records, orient="index").rename_axis("code")
+    low, high = rank_intervals(finals, fp["population"].reindex(codes).to_numpy(float))
+    summary["rank_low"], summary["rank_high"] = low, high
+    total = finals.sum(axis=0)
+    national = quantiles(total)
+    national["at_confidence"] = float(np.quantile(total, a.confidence))
+    national["p_balance"] = float((total <= 0).mean())
+    national["sum_of_footprint_at_confidence"] = float(summary["gap_at_confidence"].sum())
+    national_by_year = pd.DataFrame([
+        {"year": year, **{f"honest_{k}": v for k, v in quantiles(national_years[:, j]).items()}}
+        for j, year in enumerate(YEARS)])
+    return Simulation(summary, pd.DataFrame(yearly), national, national_by_year)
+
+
+def _footprint_record(final: np.ndarray, delivered: np.ndarray, confidence: float) -> dict:
+    q = quantiles(final)
+    d10, d50, d90 = np.quantile(delivered, [0.1, 0.5, 0.9])
+    return {
+        "honest_mean": q["mean"], "honest_p10": q["p10"], "honest_p50": q["p50"],
+        "honest_p80": q["p80"], "honest_p90": q["p90"],
+        "gap_at_confidence": float(max(np.quantile(final, confidence), 0.0)),
+        "p_balance": float((final <= 0).mean()),
+        "expected_shortfall": float(np.maximum(final, 0).mean()),
+        "delivered_p10": float(d10), "delivered_p50": float(d50), "delivered_p90": float(d90),
+    }
+
+
+def rank_intervals(finals: np.ndarray, population: np.ndarray, coverage: float = 0.8
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """Each footprint's rank by honest gap per head (1 = largest) in every draw, and the
+    central `coverage` interval of those ranks: (low, high) rank numbers per footprint."""
+    per_head = finals / population[:, None]
+    ranks = (-per_head).argsort(axis=0, kind="stable").argsort(axis=0, kind="stable") + 1
+    tail = (1 - coverage) / 2
+    low = np.quantile(ranks, tail, axis=1, method="lower")
+    high = np.quantile(ranks, 1 - tail, axis=1, method="higher")
+    return low.astype(int), high.astype(int)

@@ -1,44 +1,44 @@
-"""Step 7: the rating and a plain-English paragraph that states the numbers without softening."""
+"""Step 7: the rating, and what drives each footprint's honest gap, as numbers.
+
+A footprint is rated on two things a finance director would look at first: the size of its
+honest gap against its 2020/21 allocation, and how much of the gap its deliverable savings
+cover. It takes the first band (params `ratings`) whose two tests it passes. The probability of
+balancing is reported beside the rating, not used for it: with evidence-based delivery rates,
+almost no plan has a real chance of balancing, so a rating built on it says the same of all.
+
+The drivers split the honest gap into what makes it up, so a briefing can lead with the
+footprint's own largest ones. honest gap = do-nothing gap + recovery + contracts cost - expected
+savings, and expected savings = planned savings - the savings that will not be delivered, so
+honest gap = unplanned gap + recovery + contracts + undelivered savings (by category), where
+the unplanned gap is the do-nothing gap the plan's savings do not even claim to close.
+"""
 
 from __future__ import annotations
 
-from stpreport.formatting import clip, money, percent
+import pandas as pd
+
+from stpreport.assumptions import RatingBand
 
 
-def rating(p_balance: float, bands: tuple[tuple[str, float], ...]) -> str:
-    """The first band whose threshold the probability of balancing reaches."""
-    for name, threshold in bands:
-        if p_balance >= threshold:
-            return name
-    return bands[-1][0]
+def rating(gap_share: float, coverage: float, bands: tuple[RatingBand, ...]) -> str:
+    """The first band whose tests the footprint passes: honest gap / 2020/21 allocation at
+    most `max_gap_share`, and expected savings / gap at least `min_coverage`."""
+    for band in bands:
+        if band.max_gap_share is None or band.min_coverage is None:
+            return band.rating
+        if gap_share <= band.max_gap_share and coverage >= band.min_coverage:
+            return band.rating
+    return bands[-1].rating
 
 
-def verdict_paragraph(name: str, s: dict, confidence: float) -> str:
-    """A deterministic paragraph from one footprint's summary row `s`."""
-    gap, planned, expected = s["do_nothing_gap"], s["planned_savings"], s["expected_savings"]
-    parts = [f"{clip(name)}'s plan is rated {s['rating']}."]
-    parts.append(f"Doing nothing, it faces a gap of {money(gap)} by 2020/21 "
-                 f"(the plan states {money(s['stated_gap'])}).")
-    if planned > 0:
-        parts.append(f"Its schemes plan {money(planned)} of savings; on the evidence, "
-                     f"{money(expected)} ({percent(expected / planned)}) can be expected, "
-                     f"and {money(s['balancing_savings'])} of the plan is balancing items with "
-                     "no scheme behind them.")
-    else:
-        parts.append("It has no savings schemes.")
-    parts.append(f"That leaves an honest gap of {money(s['honest_gap'])}; with "
-                 f"{percent(confidence)} confidence, {money(s['gap_at_confidence'])} is still to "
-                 f"find. The chance that the plan balances is {percent(s['p_balance'])}.")
-    if s["contract_mismatch"] > 0.5:
-        parts.append(f"Its contracts also buy {money(s['contract_mismatch'])} more activity "
-                     "than the plan assumes.")
-    if s["gap_at_confidence"] > 0:
-        if s["still_needed"] > 0.5:
-            parts.append(f"Local and national levers together leave {money(s['still_needed'])} "
-                         "that only new national money or a national decision can close.")
-        elif s["national_agreement_levers"] > 0.5:
-            parts.append(f"Closing it needs {money(s['national_agreement_levers'])} of levers "
-                         "that only national bodies can agree.")
-        else:
-            parts.append("Local levers can close it, at a cost to services set out below.")
-    return " ".join(parts)
+def drivers(row: dict, undelivered: pd.Series) -> list[tuple[str, float]]:
+    """The parts of one footprint's honest gap (£m), largest first: the do-nothing gap its
+    plan does not claim to close (`unplanned_gap`), standards recovery (`recovery_cost`), the
+    contracts mismatch, and the planned savings that will not be delivered, per category
+    (`undelivered:<category>`). Parts of zero or less are left out; a plan that claims more
+    than its do-nothing gap has a negative unplanned gap, which is left out too."""
+    parts = [("unplanned_gap", row["do_nothing_gap"] - row["planned_savings"]),
+             ("recovery_cost", row["recovery_cost"]),
+             ("contract_cost", row["contract_cost"])]
+    parts += [(f"undelivered:{cat}", float(v)) for cat, v in undelivered.items()]
+    return sorted([(k, float(v)) for k, v in parts if v > 0.5], key=lambda kv: -kv[1])
