@@ -112,32 +112,57 @@ def schema() -> None:
 def summary(figures: Path | None, params: Path | None) -> None:
     """Print the national figures and each footprint's key numbers."""
     from stpreport.analysis import analyse
-    from stpreport.formatting import money, per_head, percent
 
     loaded = _figures_or_exit(figures)
     with _exit_on_bad_inputs():
         assumptions = load_assumptions(params)
     result = analyse(loaded, assumptions)
+    _echo_summary(result, assumptions)
+
+
+def _echo_summary(result, assumptions) -> None:
+    from stpreport.formatting import chance, money, per_head, percent
+    from stpreport.published import published_figures
+
     t = result.national["totals"]
+    conf = percent(assumptions.confidence)
     click.echo(f"National ({t['footprints']} footprints, population {t['population']:,.0f})"
                + ("; ILLUSTRATIVE FIGURES" if t["illustrative"] else ""))
     for label, key in (("do-nothing gap 2020/21", "do_nothing_gap"),
+                       ("standards recovery", "recovery_cost"),
+                       ("contracts (spending savings)", "contract_cost"),
+                       ("gap to close", "total_gap"),
                        ("stated gap", "stated_gap"), ("planned savings", "planned_savings"),
                        ("expected deliverable savings", "expected_savings"),
-                       ("honest gap", "honest_gap"),
-                       (f"gap at {percent(assumptions.confidence)} confidence",
-                        "gap_at_confidence"),
-                       ("still needing national money", "still_needed")):
-        click.echo(f"  {label:<32} {money(t[key]):>10}")
-    click.echo(f"  {'honest gap a head':<32} {per_head(t['honest_gap_per_head']):>10}")
-    click.echo(f"  {'capital asked / national pot':<32} {money(t['capital_requested']):>10} / "
+                       ("honest gap (expected)", "honest_gap"),
+                       ("honest gap P50 (joint draws)", "national_p50"),
+                       (f"honest gap P{conf[:-1]} (joint draws)", "national_at_confidence"),
+                       (f"sum of footprint P{conf[:-1]}s", "sum_of_footprint"),
+                       ("lever menu (savings levers)", "lever_menu_savings"),
+                       ("still needing new money", "still_needed")):
+        value = t["national_sum_of_footprint_at_confidence"] if key == "sum_of_footprint" \
+            else t[key]
+        click.echo(f"  {label:<34} {money(value):>10}")
+    click.echo(f"  {'honest gap per head':<34} {per_head(t['honest_gap_per_head']):>10}")
+    click.echo(f"  {'chance the nation balances':<34} {chance(t['national_p_balance']):>10}")
+    click.echo(f"  {'capital asked / national pot':<34} {money(t['capital_requested']):>10} / "
                f"{money(t['capital_pot'])}")
     click.echo("  ratings: " + ", ".join(f"{k} {v}" for k, v in t["ratings"].items()))
+    sens = result.sensitivity[result.sensitivity["code"] == "national"].head(3)
+    click.echo("  largest sensitivities: " + "; ".join(
+        f"{r['label']} ({money(r['swing'])})" for r in sens.to_dict("records")))
+    pub = published_figures()
+    pub = pub[pub["code"].isin(result.summary.index)]
+    kinds = pub.groupby("field")["code"].nunique()
+    click.echo(f"  footprints with a published figure: {pub['code'].nunique()} ("
+               + ", ".join(f"{k} {v}" for k, v in kinds.items()) + ")")
+    click.echo(f"  stated gaps entered as published: {t['stated_gaps_published']}")
     click.echo("")
     for code, row in result.national["league"].iterrows():
-        click.echo(f"{row['rank']:>3} {code} {row['name'][:44]:<44} honest gap "
-                   f"{money(row['honest_gap']):>8} ({per_head(row['honest_gap_per_head'])} a head)"
-                   f"  P(balance) {percent(row['p_balance']):>4}  {row['rating']}")
+        click.echo(f"{int(row['rank']):>3} ({int(row['rank_low']):>2}-{int(row['rank_high']):>2})"
+                   f" {code} {row['name'][:40]:<40} honest gap {money(row['honest_gap']):>8} "
+                   f"({per_head(row['honest_gap_per_head'])} per head)  "
+                   f"P(balance) {chance(row['p_balance']):>8}  {row['rating']}")
 
 
 def _formats(value: str) -> tuple[str, ...]:

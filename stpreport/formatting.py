@@ -26,10 +26,40 @@ def money(value: float, digits: int = 0) -> str:
 
 
 def per_head(value: float) -> str:
-    """£ a head, whole pounds: per_head(216.15) == '£216'."""
+    """£ per head, whole pounds: per_head(216.15) == '£216' (the caller says "per head")."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "n/a"
-    return f"£{value:,.0f}"
+    sign = "-" if round(value) < 0 else ""
+    return f"{sign}£{abs(value):,.0f}"
+
+
+def pp(delta: float, digits: int = 1) -> str:
+    """A difference of two shares in percentage points: pp(0.004) == '0.4pp'."""
+    return f"{delta * 100:.{digits}f}pp"
+
+
+def chance(p: float) -> str:
+    """A probability in words a reader will not misread: 'below 1%' rather than '0%',
+    'above 99%' rather than '100%'."""
+    if p < 0.01:
+        return "below 1%"
+    if p > 0.99:
+        return "above 99%"
+    return percent(p)
+
+
+def rounded_parts(parts: list[float], digits: int = 0) -> list[float]:
+    """`parts` rounded to `digits` so that they add up to their rounded total (largest
+    remainder): rounded_parts([1.4, 1.4, 1.2]) == [2.0, 1.0, 1.0] (total 4)."""
+    scale = 10**digits
+    scaled = [p * scale for p in parts]
+    target = round(sum(scaled))
+    floors = [math.floor(v) for v in scaled]
+    short = target - sum(floors)
+    order = sorted(range(len(parts)), key=lambda i: (-(scaled[i] - floors[i]), i))
+    for i in order[:short]:
+        floors[i] += 1
+    return [f / scale for f in floors]
 
 
 def percent(share: float, digits: int = 0) -> str:

@@ -10,17 +10,18 @@ import pandas as pd
 from stpreport.briefing.context import Context
 from stpreport.briefing.html import Col, para, table
 from stpreport.fingerprint import figures_slice
-from stpreport.formatting import clip, money, percent
+from stpreport.formatting import clip, money, percent, pp
 from stpreport.inputs import Figures, load_figures
 from stpreport.problems import InputError
 from stpreport.schema import TABLES, row_key
 
-KEY_NUMBERS = [("do_nothing_gap", "Do-nothing gap", money),
-               ("planned_savings", "Planned savings", money),
-               ("expected_savings", "Deliverable savings", money),
-               ("honest_gap", "Honest gap", money),
-               ("p_balance", "Chance of balancing", percent),
-               ("rating", "Rating", str)]
+KEY_NUMBERS = [("do_nothing_gap", "Do-nothing gap", money, money),
+               ("planned_savings", "Planned savings", money, money),
+               ("expected_savings", "Deliverable savings", money, money),
+               ("honest_gap", "Honest gap", money, money),
+               ("p_balance", "Chance of balancing", percent, pp),
+               ("rating", "Rating", str, str)]
+"""(summary column, label, how a value is shown, how a change is shown)."""
 
 
 def figure_changes(old: Figures, new: Figures, code: str | None) -> pd.DataFrame:
@@ -56,10 +57,13 @@ def figure_changes(old: Figures, new: Figures, code: str | None) -> pd.DataFrame
 
 def key_number_changes(old: pd.Series, new: dict) -> pd.DataFrame:
     rows = []
-    for key, label, show in KEY_NUMBERS:
+    for key, label, show, show_change in KEY_NUMBERS:
         before, after = old.get(key), new[key]
+        if before is None or (key != "rating" and pd.isna(before)):
+            rows.append({"figure": label, "before": "n/a", "after": show(after), "change": ""})
+            continue
         rows.append({"figure": label, "before": show(before), "after": show(after),
-                     "change": "" if key == "rating" else show(after - float(before))})
+                     "change": "" if key == "rating" else show_change(after - float(before))})
     return pd.DataFrame(rows)
 
 

@@ -100,18 +100,19 @@ def trajectory_chart(years: Sequence[str], cost: Sequence[float], funding: Seque
 
 
 def bridge_chart(labels: Sequence[str], steps: Sequence[float], title: str) -> str:
-    """Waterfall: the first value is the starting gap, the middle ones are savings (negative
-    steps), the last bar is the resulting honest gap."""
+    """Waterfall: the first value is the starting gap, the middle ones are signed changes
+    (positive: costs added to the gap, solid dark; negative: savings, light), the last bar is
+    the resulting honest gap (hatched)."""
     with plt.rc_context(STYLE):
-        fig, ax = _figure(6.6, 3.2)
+        fig, ax = _figure(6.6, 3.4)
         running = steps[0]
         bottoms, heights, colours, hatches = [0.0], [steps[0]], [DARK_BLUE], [""]
         for step in steps[1:-1]:
-            bottoms.append(running - step)
-            heights.append(step)
-            colours.append(LIGHT_BLUE)
-            hatches.append("")
-            running -= step
+            bottoms.append(running if step >= 0 else running + step)
+            heights.append(abs(step))
+            colours.append(GREY if step >= 0 else LIGHT_BLUE)
+            hatches.append("xx" if step >= 0 else "")
+            running += step
         bottoms.append(0.0)
         heights.append(steps[-1])
         colours.append(ORANGE)
@@ -119,9 +120,11 @@ def bridge_chart(labels: Sequence[str], steps: Sequence[float], title: str) -> s
         x = range(len(labels))
         ax.bar(x, heights, bottom=bottoms, color=colours, hatch=hatches, edgecolor=DARK_GREY,
                linewidth=0.5)
-        ax.set_xticks(list(x), [_wrap(label) for label in labels], fontsize=7)
+        ax.set_xticks(list(x), [_wrap(label, 14, 2) for label in labels], fontsize=7,
+                      rotation=35, ha="right", rotation_mode="anchor")
         ax.set_title(title)
-        ax.set_xlabel("From the do-nothing gap, through expected savings, to the honest gap")
+        ax.set_xlabel("From the do-nothing gap, with the costs the plan leaves out, through "
+                      "expected savings, to the honest gap")
         ax.set_ylabel("£m")
         ax.yaxis.set_major_formatter(_money_axis)
         ax.axhline(0, color=DARK_GREY, linewidth=0.6)
@@ -193,6 +196,49 @@ def _shorten(text: str, width: int) -> str:
     return textwrap.shorten(str(text), width, placeholder=" …")
 
 
-def _wrap(text: str, width: int = 16) -> str:
-    """A label on at most three lines of about `width` characters."""
-    return textwrap.fill(str(text), width, max_lines=3, placeholder=" …")
+def _wrap(text: str, width: int = 16, lines: int = 3) -> str:
+    """A label on at most `lines` lines of about `width` characters."""
+    return textwrap.fill(str(text), width, max_lines=lines, placeholder=" …")
+
+
+def fan_chart(years: Sequence[str], p10: Sequence[float], p50: Sequence[float],
+              p90: Sequence[float], planned_gap: Sequence[float], title: str) -> str:
+    """The honest gap year by year: the central 80% of the draws as a band, the median as a
+    line, and (dashed) the gap left if every planned saving were delivered."""
+    with plt.rc_context(STYLE):
+        fig, ax = _figure(6.6, 3.0)
+        ax.fill_between(years, p10, p90, color=LIGHT_BLUE, alpha=0.35,
+                        label="Honest gap, 80% of outcomes")
+        ax.plot(years, p50, color=NHS_BLUE, marker="o", label="Honest gap, median")
+        ax.plot(years, planned_gap, color=ORANGE, marker="s", linestyle="--",
+                label="If every planned saving were delivered")
+        ax.axhline(0, color=DARK_GREY, linewidth=0.6)
+        ax.set_title(title)
+        ax.set_xlabel("Financial year")
+        ax.set_ylabel("£m (2016/17 prices)")
+        ax.yaxis.set_major_formatter(_money_axis)
+        ax.legend(frameon=False, loc="upper left", fontsize=7)
+        return _svg(fig)
+
+
+def tornado(labels: Sequence[str], low: Sequence[float], high: Sequence[float], base: float,
+            title: str) -> str:
+    """Each assumption's swing of the honest gap about `base`: the low end of its range solid
+    blue, the high end hatched orange; largest swing at the top."""
+    with plt.rc_context(STYLE):
+        fig, ax = _figure(6.6, max(2.0, 0.32 * len(labels) + 0.9))
+        y = list(range(len(labels)))
+        ax.barh(y, [v - base for v in low], left=base, color=NHS_BLUE,
+                label="Low end of the range")
+        ax.barh(y, [v - base for v in high], left=base, color=ORANGE, hatch="//",
+                edgecolor="white", label="High end of the range")
+        ax.axvline(base, color=DARK_GREY, linewidth=0.8)
+        ax.set_yticks(y, [_wrap(label, 30) for label in labels], fontsize=7)
+        ax.invert_yaxis()
+        ax.set_title(title)
+        ax.set_xlabel("Honest gap in 2020/21, £m")
+        ax.xaxis.set_major_formatter(_money_axis)
+        ax.grid(axis="x", color=PALE)
+        ax.grid(axis="y", visible=False)
+        ax.legend(frameon=False, fontsize=7, loc="lower right")
+        return _svg(fig)
