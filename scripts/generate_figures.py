@@ -117,7 +117,7 @@ def published_rows() -> dict[tuple[str, str], dict]:
 
 def cite(row: dict) -> str:
     basis = f"; basis: {row['basis']}" if row["basis"] else ""
-    return f"{row['source_title']} ({row['source_url']}){basis} (stp_published.csv)"
+    return f"{row['source_title']}{basis} (its address in stp_published.csv)"
 
 
 def published(table: str, key: str, column: str, source: str, confidence: str) -> dict:
