@@ -234,7 +234,7 @@ def _stated_gap(rng: np.random.Generator, code: str, pop: int, care_gap: float, 
     if "cumulative" in basis:
         return value / 4, illustrative(t, code, column, f"a quarter of the published £{value:,.0f}m"
                                        " cumulative to 2020/21: " + cite(row))
-    if any(word in basis for word in WITH_SOCIAL_CARE):
+    if "nhs only" not in basis and any(word in basis for word in WITH_SOCIAL_CARE):
         return max(value - care_gap, 0.5 * value), illustrative(
             t, code, column, f"the published £{value:,.0f}m for health and social care less "
             "illustrative social care: " + cite(row))
