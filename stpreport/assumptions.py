@@ -233,7 +233,8 @@ def _read_levers(r: _Reader) -> tuple[Lever, ...]:
         lever_id = item.get("id")
         if not isinstance(lever_id, str) or not lever_id or lever_id in seen:
             r.fail(f"{path}.id", "must be a unique non-empty text", lever_id)
-        seen.add(lever_id)
+        if isinstance(lever_id, str):  # a list or mapping here cannot go in a set
+            seen.add(lever_id)
         for flag in ("national_agreement", "protected"):
             if not isinstance(item.get(flag), bool):
                 r.fail(f"{path}.{flag}", "must be true or false", item.get(flag))
@@ -259,8 +260,12 @@ def _read_ratings(r: _Reader) -> tuple[tuple[str, float], ...]:
     if not ok:
         r.fail("ratings", "must be a list of {rating, min_p_balance}")
         return ()
-    result = tuple((b["rating"], float(b["min_p_balance"])) for b in bands)
+    result = tuple((b["rating"], r.check_number(f"ratings.value[{i}].min_p_balance",
+                                                b["min_p_balance"], 0, 1))
+                   for i, b in enumerate(bands))
     thresholds = [t for _, t in result]
+    if any(math.isnan(t) for t in thresholds):
+        return result
     if thresholds != sorted(thresholds, reverse=True) or thresholds[-1] != 0:
         r.fail("ratings", "min_p_balance must fall from band to band and end at 0", thresholds)
     return result
@@ -285,7 +290,9 @@ def _read(r: _Reader) -> Assumptions:
             else:
                 funding_growth[year] = float(value)
     all_or_nothing = r.entry("monte_carlo.all_or_nothing")
-    if not isinstance(all_or_nothing, list) or not set(all_or_nothing) <= set(CATEGORIES):
+    if not isinstance(all_or_nothing, list) or not all(isinstance(c, str) for c in
+                                                       all_or_nothing) \
+            or not set(all_or_nothing) <= set(CATEGORIES):
         r.fail("monte_carlo.all_or_nothing", "must list scheme categories", all_or_nothing)
         all_or_nothing = []
     d = "deliverability"
