@@ -33,12 +33,13 @@ MAX_DEPTH = 32
 """Deepest nesting accepted; the assumptions nest five deep. Deeper is not a plausible file and
 would otherwise end in Python's recursion limit."""
 
-_BOOL = {"true": True, "True": True, "TRUE": True,
-         "false": False, "False": False, "FALSE": False}
+_BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
 _NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
 _INT = re.compile(r"^[-+]?[0-9]+$")
-_FLOAT = re.compile(r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
-                    r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$")
+_FLOAT = re.compile(
+    r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+    r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
+)
 _TAG = "tag:yaml.org,2002:"
 
 
@@ -61,17 +62,23 @@ class StrictLoader(yaml.SafeLoader):
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()
             raise Refused(
-                None, None, f"uses the alias *{event.anchor}; aliases are not accepted: write "
-                "the value out", event.start_mark)
+                None,
+                None,
+                f"uses the alias *{event.anchor}; aliases are not accepted: write the value out",
+                event.start_mark,
+            )
         event = self.peek_event()
         if getattr(event, "anchor", None) is not None:
             raise Refused(
-                None, None, f"sets the anchor &{event.anchor}; anchors and aliases are not "
-                "accepted: write the value out", event.start_mark)
+                None,
+                None,
+                f"sets the anchor &{event.anchor}; anchors and aliases are not "
+                "accepted: write the value out",
+                event.start_mark,
+            )
         self._depth += 1
         if self._depth > MAX_DEPTH:
-            raise Refused(
-                None, None, f"nests deeper than {MAX_DEPTH} levels", event.start_mark)
+            raise Refused(None, None, f"nests deeper than {MAX_DEPTH} levels", event.start_mark)
         try:
             return super().compose_node(parent, index)
         finally:
@@ -83,48 +90,62 @@ class StrictLoader(yaml.SafeLoader):
             for key_node, _ in node.value:
                 line = key_node.start_mark.line + 1
                 if key_node.tag != _TAG + "str":
-                    shown = repr(key_node.value) if isinstance(key_node.value, str) else \
-                        f"of type {key_node.id}"
-                    raise Refused(None, None, f"has a key {shown} that is not text; "
-                                           "keys must be text (put it in quotes)",
-                                           key_node.start_mark)
+                    shown = (
+                        repr(key_node.value)
+                        if isinstance(key_node.value, str)
+                        else f"of type {key_node.id}"
+                    )
+                    raise Refused(
+                        None,
+                        None,
+                        f"has a key {shown} that is not text; keys must be text (put it in quotes)",
+                        key_node.start_mark,
+                    )
                 key = key_node.value
                 if key in seen:
-                    raise Refused(None, None, f"repeats the key {key!r} (first on "
-                                           f"line {seen[key]}); each key may appear once",
-                                           key_node.start_mark)
+                    raise Refused(
+                        None,
+                        None,
+                        f"repeats the key {key!r} (first on "
+                        f"line {seen[key]}); each key may appear once",
+                        key_node.start_mark,
+                    )
                 seen[key] = line
         return super().construct_mapping(node, deep=deep)
 
     def construct_strict_int(self, node) -> int:
         text = self.construct_scalar(node)
         if not _INT.match(text) or len(text) > 100:
-            raise Refused(None, None, f"{text[:40]!r} is not a decimal whole number",
-                                   node.start_mark)
+            raise Refused(
+                None, None, f"{text[:40]!r} is not a decimal whole number", node.start_mark
+            )
         return int(text, 10)
 
     def construct_strict_float(self, node) -> float:
         text = self.construct_scalar(node)
         if not (_FLOAT.match(text) or _INT.match(text)) or len(text) > 100:
-            raise Refused(None, None, f"{text[:40]!r} is not a decimal number",
-                                   node.start_mark)
+            raise Refused(None, None, f"{text[:40]!r} is not a decimal number", node.start_mark)
         return float(text.lower().replace(".inf", "inf").replace(".nan", "nan"))
 
     def construct_strict_bool(self, node) -> bool:
         text = self.construct_scalar(node)
         if text not in _BOOL:
-            raise Refused(None, None, f"{text[:40]!r} is not true or false",
-                                   node.start_mark)
+            raise Refused(None, None, f"{text[:40]!r} is not true or false", node.start_mark)
         return _BOOL[text]
 
     def construct_other_tag(self, node):
-        raise Refused(None, None, f"uses the tag {node.tag.replace(_TAG, '!!')}; only text, "
-                      "numbers, true/false, null, lists and mappings are accepted",
-                      node.start_mark)
+        raise Refused(
+            None,
+            None,
+            f"uses the tag {node.tag.replace(_TAG, '!!')}; only text, "
+            "numbers, true/false, null, lists and mappings are accepted",
+            node.start_mark,
+        )
 
 
-StrictLoader.add_implicit_resolver(_TAG + "bool", re.compile("^(?:" + "|".join(_BOOL) + ")$"),
-                                   list("tTfF"))
+StrictLoader.add_implicit_resolver(
+    _TAG + "bool", re.compile("^(?:" + "|".join(_BOOL) + ")$"), list("tTfF")
+)
 StrictLoader.add_implicit_resolver(_TAG + "null", _NULL, ["~", "n", "N", ""])
 StrictLoader.add_implicit_resolver(_TAG + "int", _INT, list("-+0123456789"))
 StrictLoader.add_implicit_resolver(_TAG + "float", _FLOAT, list("-+0123456789."))
@@ -141,8 +162,11 @@ StrictLoader.add_constructor(None, StrictLoader.construct_other_tag)
 def load_strict(text: str):
     """The one document in `text`, read by `StrictLoader`; raises `yaml.YAMLError`."""
     if len(text) > MAX_BYTES:
-        raise Refused(None, None, f"is longer than {MAX_BYTES:,} characters; an assumptions "
-                      "file is a few kilobytes")
+        raise Refused(
+            None,
+            None,
+            f"is longer than {MAX_BYTES:,} characters; an assumptions file is a few kilobytes",
+        )
     loader = StrictLoader(text)
     try:
         return loader.get_single_data()
