@@ -18,7 +18,7 @@ import pandas as pd
 
 from stpreport.problems import InputError, Problem
 from stpreport.readers import REPORTED, RawTable, read_tables
-from stpreport.schema import TABLES, Column, Table, row_key
+from stpreport.schema import MAX_SCHEMES_PER_FOOTPRINT, TABLES, Column, Table, row_key
 
 _PLAIN_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 _PLAIN_INT = re.compile(r"[+-]?\d+")
@@ -155,6 +155,22 @@ def _check_footprint_refs(frame: pd.DataFrame, table: Table, codes: set[str],
                                     str(code)))
 
 
+def _check_scheme_counts(schemes: pd.DataFrame, problems: list[Problem]) -> None:
+    """At most `MAX_SCHEMES_PER_FOOTPRINT` schemes a footprint; the first beyond is named."""
+    rows, where = schemes.attrs["row_numbers"], schemes.attrs["where"]
+    counts: dict[str, int] = {}
+    for i, code in enumerate(schemes["footprint"]):
+        if pd.isna(code):
+            continue
+        counts[code] = counts.get(code, 0) + 1
+        if counts[code] == MAX_SCHEMES_PER_FOOTPRINT + 1:
+            problems.append(Problem(where, f"is the footprint's scheme number "
+                                    f"{MAX_SCHEMES_PER_FOOTPRINT + 1}; at most "
+                                    f"{MAX_SCHEMES_PER_FOOTPRINT} schemes a footprint are "
+                                    "accepted (the analysis is sized for real plans, which have "
+                                    "8 to 25)", rows[i], "footprint", code))
+
+
 def _check_schemes(schemes: pd.DataFrame, problems: list[Problem]) -> None:
     rows, where = schemes.attrs["row_numbers"], schemes.attrs["where"]
     over = schemes["capital_secured"] > schemes["capital_required"]
@@ -273,6 +289,7 @@ def check_figures(path: Path) -> tuple[Figures | None, list[Problem]]:
             if name in frames:
                 _check_footprint_refs(frames[name], TABLES[name], codes, problems)
     if "schemes" in frames:
+        _check_scheme_counts(frames["schemes"], problems)
         _check_schemes(frames["schemes"], problems)
     if "sources" in frames:
         _check_sources(frames["sources"], frames, problems)
