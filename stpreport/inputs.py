@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from stpreport.cells import restore
 from stpreport.problems import InputError, Problem
 from stpreport.readers import REPORTED, RawTable, read_tables
 from stpreport.schema import MAX_SCHEMES_PER_FOOTPRINT, TABLES, Column, Table, row_key
@@ -23,7 +24,10 @@ from stpreport.schema import MAX_SCHEMES_PER_FOOTPRINT, TABLES, Column, Table, r
 _PLAIN_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 _PLAIN_INT = re.compile(r"[+-]?\d+")
 _CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,31}")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+"""Control characters refused in any text: C0 but tab, line feed and carriage return (which a
+spreadsheet cell may hold; a carriage return has its own message), DEL and C1. Refused rather
+than stripped: a figure is never silently changed."""
 MAX_TEXT = 10_000
 
 DTYPES = {"code": "string", "text": "string", "enum": "string", "int": "Int64",
@@ -68,11 +72,15 @@ def _convert_cell(text: str, col: Column) -> tuple[object, str | None]:
         if text not in col.allowed:
             return None, "must be one of " + ", ".join(col.allowed)
         return text, None
+    if col.kind == "text":
+        text = restore(text)  # a text our own outputs neutralised (stpreport.cells)
     if col.kind == "code" and not _CODE.fullmatch(text):
         return None, ("must be a code of letters, digits, '_', '.' or '-' (at most 32, no "
                       "spaces or slashes)")
     if _CONTROL.search(text):
         return None, "contains a control character"
+    if "\r" in text:  # CSV writers leave a lone CR unquoted: our own copy would not read back
+        return None, "contains a carriage return (CR): use a plain line break inside a cell"
     if len(text) > MAX_TEXT:
         return None, f"is longer than {MAX_TEXT:,} characters"
     return text, None
