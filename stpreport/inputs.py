@@ -19,7 +19,15 @@ import pandas as pd
 from stpreport.cells import restore
 from stpreport.problems import InputError, Problem
 from stpreport.readers import REPORTED, RawTable, read_tables
-from stpreport.schema import MAX_SCHEMES_PER_FOOTPRINT, TABLES, Column, Table, row_key
+from stpreport.schema import (
+    MAX_SCHEMES_PER_FOOTPRINT,
+    RESERVED_CODES,
+    TABLES,
+    WINDOWS_DEVICE_NAMES,
+    Column,
+    Table,
+    row_key,
+)
 
 _PLAIN_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 _PLAIN_INT = re.compile(r"[+-]?\d+")
@@ -163,6 +171,33 @@ def _check_footprint_refs(frame: pd.DataFrame, table: Table, codes: set[str],
                                     str(code)))
 
 
+def _check_footprint_codes(footprints: pd.DataFrame, problems: list[Problem]) -> None:
+    """Codes become file names in the edition folder (`<code>.html`): refuse one that is a name
+    the folder uses itself or that Windows reserves, and two that differ only in case (one
+    file on a case-insensitive disk)."""
+    rows, where = footprints.attrs["row_numbers"], footprints.attrs["where"]
+    first: dict[str, tuple[str, int]] = {}
+    for i, code in enumerate(footprints["code"]):
+        if pd.isna(code):
+            continue
+        folded = code.casefold()
+        if folded in RESERVED_CODES:
+            problems.append(Problem(where, "is a name the edition folder uses for its own files "
+                                    f"({', '.join(RESERVED_CODES)}, in any case); choose "
+                                    "another code", rows[i], "code", code))
+        elif folded.split(".")[0] in WINDOWS_DEVICE_NAMES:
+            problems.append(Problem(where, "is a device name Windows reserves (CON, PRN, AUX, "
+                                    "NUL, COM1-9, LPT1-9): its pack could not be copied to a "
+                                    "Windows share; choose another code", rows[i], "code",
+                                    code))
+        if folded in first and first[folded][0] != code:
+            other, row = first[folded]
+            problems.append(Problem(where, f"differs from {other!r} (row {row}) only in case: "
+                                    "both would be one file on many disks", rows[i], "code",
+                                    code))
+        first.setdefault(folded, (code, rows[i]))
+
+
 def _check_scheme_counts(schemes: pd.DataFrame, problems: list[Problem]) -> None:
     """At most `MAX_SCHEMES_PER_FOOTPRINT` schemes a footprint; the first beyond is named."""
     rows, where = schemes.attrs["row_numbers"], schemes.attrs["where"]
@@ -292,6 +327,7 @@ def check_figures(path: Path) -> tuple[Figures | None, list[Problem]]:
             _check_unique(frame, TABLES[name], problems)
             frames[name] = frame
     if "footprints" in frames:
+        _check_footprint_codes(frames["footprints"], problems)
         codes = set(frames["footprints"]["code"].dropna())
         for name in ("schemes", "contracts"):
             if name in frames:

@@ -76,6 +76,14 @@ MAX_SCHEMES_PER_FOOTPRINT = 200
 for a footprint at once (10,000 x 20,000 schemes needed 1.6 GB an array and ended in
 MemoryError), so a footprint's schemes are capped well above any real plan."""
 
+RESERVED_CODES = ("national", "index", "summary", "manifest", "figures")
+"""Names the edition folder uses for its own files: a footprint with one of these codes, in any
+case, would overwrite them."""
+
+WINDOWS_DEVICE_NAMES = ("con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)),
+                        *(f"lpt{i}" for i in range(1, 10)))
+"""File names Windows reserves: an edition copied to a Windows share could not hold them."""
+
 MONEY_LIMIT = 1_000_000.0
 """£m. Nothing in one footprint's plan comes near £1tn; a larger value is a typing error."""
 
@@ -148,7 +156,7 @@ def _share(name: str, year: str) -> Column:
 FOOTPRINTS = Table(
     name="footprints",
     meaning="One row per footprint (STP area): who it is and its money in the base year 2016/17. "
-    "At most 300 rows.",
+    "At most 300 rows; a code may not be national, index, summary, manifest or figures.",
     key=("code",),
     max_rows=300,
     columns=(
