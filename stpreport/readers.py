@@ -311,8 +311,6 @@ def _count_rows(path: Path, label: str, problems: list[Problem]) -> bool:
 
 def read_workbook(path: Path, problems: list[Problem]) -> dict[str, RawTable]:
     from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
-
     label = path.name
     if not zipfile.is_zipfile(path):
         problems.append(Problem(label, "is not an Excel workbook (.xlsx)"))
@@ -323,8 +321,14 @@ def read_workbook(path: Path, problems: list[Problem]) -> dict[str, RawTable]:
         if not _count_rows(path, label, problems):
             return {}
         book = load_workbook(path, data_only=False)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        problems.append(Problem(label, f"is not a readable Excel workbook ({exc})"))
+    except MemoryError:
+        raise
+    except Exception as exc:
+        # openpyxl parses untrusted XML and fails in many ways on a damaged file (ParseError,
+        # IndexError for missing styles, KeyError, ValueError, InvalidFileException ...): each
+        # means the same thing to the analyst.
+        reason = str(exc).split("\n", 1)[0] or type(exc).__name__
+        problems.append(Problem(label, f"is not a readable Excel workbook ({reason})"))
         return {}
     tables: dict[str, RawTable] = {}
     titles = book.sheetnames

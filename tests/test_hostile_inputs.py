@@ -109,7 +109,7 @@ def test_a_percent_formatted_money_cell_is_refused(book, reports):
     assert_build_refused(reports, expected, "--figures", str(book))
 
 
-def _rewrite_zip(path: Path, replace: dict[str, bytes], add_stored: bool = False) -> None:
+def _rewrite_zip(path: Path, replace: dict[str, bytes]) -> None:
     with zipfile.ZipFile(path) as source:
         items = {name: source.read(name) for name in source.namelist()}
     items.update(replace)
@@ -170,6 +170,22 @@ def test_a_false_dimension_does_not_hide_rows(book, reports):
     )
     assert refused(book) == [expected]
     assert_build_refused(reports, expected, "--figures", str(book))
+
+
+@pytest.mark.parametrize(
+    ("part", "data", "reason"),
+    [
+        (
+            "xl/worksheets/sheet2.xml",
+            b"<<<not xml",
+            "not well-formed (invalid token): line 1, column 1",
+        ),
+        ("xl/styles.xml", b"<x", "unclosed token: line 1, column 0"),
+    ],
+)
+def test_a_damaged_workbook_is_refused_without_a_traceback(book, part, data, reason):
+    _rewrite_zip(book, {part: data})
+    assert refused(book) == [f"figures.xlsx: is not a readable Excel workbook ({reason})"]
 
 
 def test_a_workbook_with_too_many_cells_is_refused(book, monkeypatch):
