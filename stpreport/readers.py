@@ -219,8 +219,12 @@ def _percent_cell(value: float, col: Column | None) -> tuple[str, str | None]:
 
 def _plain(number: Decimal) -> str:
     """A Decimal as plain text: no exponent, no trailing zeros (3.500 -> 3.5, 1E+1 -> 10)."""
-    text = format(number.normalize(), "f")
-    return text
+    return format(number.normalize(), "f")
+
+
+def _is_percent_number(cell) -> bool:
+    return cell.row > 1 and cell.data_type == "n" and isinstance(cell.value, int | float) \
+        and not isinstance(cell.value, bool) and shows_percent(cell.number_format)
 
 
 def _sheet_records(ws, where: str, table: Table,
@@ -229,7 +233,6 @@ def _sheet_records(ws, where: str, table: Table,
     for merged in ws.merged_cells.ranges:
         problems.append(Problem(where, f"has merged cells {merged.coord}; unmerge them so each "
                                 "cell holds one value"))
-    columns: dict[int, Column | None] = {}
     for row in ws.iter_rows():
         cells: list[str] = []
         for cell in row:
@@ -243,16 +246,13 @@ def _sheet_records(ws, where: str, table: Table,
                 problems.append(Problem(where, "is an Excel error value", cell.row, label,
                                         str(cell.value)))
                 cells.append(REPORTED)
-            elif cell.row > 1 and cell.data_type == "n" and isinstance(cell.value, int | float) \
-                    and not isinstance(cell.value, bool) and shows_percent(cell.number_format):
-                if cell.column not in columns:
-                    name = str(column).strip() if column is not None else ""
-                    columns[cell.column] = table.column(name) if name in table.column_names \
-                        else None
-                shown = f"{cell.value * 100:g}%"
-                text, rule = _percent_cell(cell.value, columns[cell.column])
+            elif _is_percent_number(cell):
+                name = str(column).strip() if column is not None else ""
+                text, rule = _percent_cell(cell.value, table.column(name)
+                                           if name in table.column_names else None)
                 if rule:
-                    problems.append(Problem(where, rule, cell.row, label, shown))
+                    problems.append(Problem(where, rule, cell.row, label,
+                                            f"{cell.value * 100:g}%"))
                 cells.append(text)
             else:
                 cells.append(cell_text(cell.value))
