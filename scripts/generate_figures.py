@@ -22,7 +22,7 @@ Everything else is invented by a seeded generator (so the files are reproducible
   on paper against their own do-nothing figure: weak plans just, strong ones with a margin),
   except where the plan's total is published (West Yorkshire and Harrogate £983m,
   Hertfordshire and West Essex £452m);
-- stated gaps where none is published: £240-£700 a head in all (NHS and social care), inside
+- stated gaps where none is published: £240-£520 a head in all (NHS and social care), inside
   the published range of IPPR's lowest (Durham, Darlington and Teesside, £216.15) and highest
   (Surrey Heartlands, £768.50) deficit per head, which are kept as the extremes;
 - social care funding £290-£380 a head, spend 1-5% above it.
@@ -227,13 +227,15 @@ def _stated_gap(rng: np.random.Generator, code: str, pop: int, care_gap: float, 
                                               "population, less illustrative social care")
     row = pub.get((code, "stated_gap_2020_21"))
     if row is None:
-        total = rng.uniform(240, 700) * pop / 1e6
+        total = rng.uniform(240, 520) * pop / 1e6
         return max(total - care_gap, 0.3 * total), None
     value = float(row["value"])
     basis = row["basis"].lower()
-    if "cumulative" in basis:
-        return value / 4, illustrative(t, code, column, f"a quarter of the published £{value:,.0f}m"
-                                       " cumulative to 2020/21: " + cite(row))
+    if "cumulative" in basis:  # Birmingham and Solihull: £18m this year, £712m cumulative
+        final = 2 * value / 5 - 18  # a straight line from £18m over five years sums to it
+        return final, illustrative(t, code, column, f"the 2020/21 figure of a straight line "
+                                   f"from the published £18m deficit in 2016/17 that sums to the "
+                                   f"published £{value:,.0f}m cumulative to 2020/21: " + cite(row))
     if "nhs only" not in basis and any(word in basis for word in WITH_SOCIAL_CARE):
         return max(value - care_gap, 0.5 * value), illustrative(
             t, code, column, f"the published £{value:,.0f}m for health and social care less "

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from stpreport.paths import project_file
 from stpreport.problems import InputError, Problem
 from stpreport.schema import CATEGORIES, CLINICAL_SUPPORT, CONSULTATION, EVIDENCE, ORIGIN
 from stpreport.schema import POLITICAL_SUPPORT as POLITICAL
+from stpreport.strict_yaml import MAX_BYTES, Refused, load_strict
 
 YEARS = ("2016/17", "2017/18", "2018/19", "2019/20", "2020/21")
 """Base year first, target year last."""
@@ -122,7 +124,11 @@ def default_assumptions_path() -> Path:
 
 
 class _Reader:
-    """Walks the YAML tree, collecting problems instead of stopping at the first."""
+    """Walks the YAML tree, collecting problems instead of stopping at the first.
+
+    Every method takes the dotted key path it reports problems under, and returns a usable
+    stand-in (NaN, "", False, {}) after a problem, so the walk goes on and lists them all.
+    """
 
     def __init__(self, data: Any, label: str):
         self.data = data
@@ -131,7 +137,9 @@ class _Reader:
         self.sources: dict[str, str] = {}
 
     def fail(self, path: str, rule: str, value: Any = None) -> None:
-        shown = None if value is None else str(value)
+        if value is _MISSING:  # `entry` has already said that it is missing
+            return
+        shown = None if value is None else _shown(value)
         self.problems.append(Problem(f"{self.label} key {path}", rule, value=shown))
 
     def node(self, path: str) -> Any:
@@ -146,7 +154,7 @@ class _Reader:
         """The value of an assumption at `path`, after checking its source."""
         node = self.node(path) if node is None else node
         if node is _MISSING:
-            self.fail(path, "is missing")
+            self.problems.append(Problem(f"{self.label} key {path}", "is missing"))
             return _MISSING
         if not isinstance(node, dict) or "value" not in node:
             self.fail(path, "must be a mapping with 'value' and 'source'")
@@ -163,25 +171,98 @@ class _Reader:
 
     def number(self, path: str, lo: float, hi: float, node: Any = None,
                integer: bool = False) -> float:
-        value = self.entry(path, node)
+        """A finite number between `lo` and `hi` (a whole one if `integer`), or NaN."""
+        return self.check_number(path, self.entry(path, node), lo, hi, integer)
+
+    def check_number(self, path: str, value: Any, lo: float, hi: float,
+                     integer: bool = False) -> float:
+        """`value` (not an entry: no source) as a checked number, or NaN after a problem."""
         if value is _MISSING:
             return float("nan")
         if isinstance(value, bool) or not isinstance(value, int | float):
             self.fail(path, "must be a number", value)
             return float("nan")
+        if not math.isfinite(value):
+            self.fail(path, "must be a finite number", value)
+            return float("nan")
         if integer and not float(value).is_integer():
             self.fail(path, "must be a whole number", value)
+            return float("nan")
         if not lo <= value <= hi:
             self.fail(path, f"must be between {lo:g} and {hi:g}", value)
+            return float("nan")
         return int(value) if integer else float(value)
 
     def factors(self, path: str, keys: tuple[str, ...], lo: float = 0.0,
                 hi: float = 1.0) -> dict[str, float]:
+        """One number in [lo, hi] for each of `keys` under `path`."""
+        found = self.node(path)
+        if found is not _MISSING and not isinstance(found, dict):
+            self.fail(path, "must be a mapping of " + ", ".join(keys))
+            return dict.fromkeys(keys, float("nan"))
         return {k: self.number(f"{path}.{k}", lo, hi) for k in keys}
+
+    def text(self, path: str, value: Any) -> str:
+        """`value` as non-empty text without control characters, or "" after a problem."""
+        if value is _MISSING:
+            return ""
+        if not isinstance(value, str) or not value.strip():
+            self.fail(path, "must be a non-empty text", value)
+            return ""
+        if _CONTROL.search(value):
+            self.fail(path, "contains a control character", value)
+            return ""
+        return value
+
+    def flag(self, path: str, value: Any) -> bool:
+        """`value` as true or false (only those two words), or False after a problem."""
+        if value is _MISSING:
+            return False
+        if not isinstance(value, bool):
+            self.fail(path, "must be true or false", value)
+            return False
+        return value
+
+    def choices(self, path: str, value: Any, allowed: tuple[str, ...]) -> tuple[str, ...]:
+        """`value` as a list of distinct words from `allowed`, or () after a problem."""
+        if value is _MISSING:
+            return ()
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value) \
+                or len(set(value)) != len(value) or not set(value) <= set(allowed):
+            self.fail(path, "must be a list of distinct words from " + ", ".join(allowed),
+                      value)
+            return ()
+        return tuple(value)
+
+    def mapping(self, path: str, value: Any) -> dict:
+        """`value` if it is a mapping, or {} after a problem."""
+        if value is _MISSING:
+            return {}
+        if not isinstance(value, dict):
+            self.fail(path, "must be a mapping", value)
+            return {}
+        return value
+
+
+def _shown(value: Any) -> str:
+    """A YAML value as a problem line shows it: numbers and text as written, others as YAML."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and not math.isfinite(value):
+        return {math.inf: ".inf", -math.inf: "-.inf"}.get(value, ".nan")
+    if isinstance(value, int | float | str):
+        return str(value)
+    return yaml.safe_dump(value, default_flow_style=True, width=10_000).strip()
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 class _Missing:
-    pass
+    """Stands for a key that is not in the file."""
+
+    def __repr__(self) -> str:
+        return "(missing)"
 
 
 _MISSING = _Missing()
@@ -201,7 +282,8 @@ def _read_levers(r: _Reader) -> tuple[Lever, ...]:
         lever_id = item.get("id")
         if not isinstance(lever_id, str) or not lever_id or lever_id in seen:
             r.fail(f"{path}.id", "must be a unique non-empty text", lever_id)
-        seen.add(lever_id)
+        if isinstance(lever_id, str):  # a list or mapping here cannot go in a set
+            seen.add(lever_id)
         for flag in ("national_agreement", "protected", "divisible"):
             if not isinstance(item.get(flag), bool):
                 r.fail(f"{path}.{flag}", "must be true or false", item.get(flag))
@@ -269,7 +351,8 @@ def _read_sensitivity(r: _Reader, known: set[str]) -> tuple[Sensitivity, ...]:
         return ()
     result = []
     for i, item in enumerate(items):
-        ok = isinstance(item, dict) and item.get("key") in known and \
+        ok = isinstance(item, dict) and isinstance(item.get("key"), str) and \
+            item["key"] in known and \
             isinstance(item.get("label"), str) and all(
                 not isinstance(item.get(k), bool) and isinstance(item.get(k), int | float)
                 and math.isfinite(item[k]) for k in ("low", "high"))
@@ -301,8 +384,8 @@ def _read(r: _Reader) -> Assumptions:
             else:
                 funding_growth[year] = float(value)
     measure = r.entry("deliverability.measure")
-    if not isinstance(measure, dict) or sorted(measure) != sorted(CATEGORIES) or \
-            not set(measure.values()) <= set(MEASURES):
+    if not isinstance(measure, dict) or sorted(map(str, measure)) != sorted(CATEGORIES) or \
+            not all(isinstance(v, str) and v in MEASURES for v in measure.values()):
         r.fail("deliverability.measure", "must give, for each scheme category, one of "
                + ", ".join(MEASURES))
         measure = {}
@@ -363,18 +446,7 @@ def load_assumptions(path: Path | str | None = None) -> Assumptions:
     """The checked assumptions at `path` (default params/default.yaml), or `InputError`."""
     path = Path(path) if path else default_assumptions_path()
     label = path.name
-    try:
-        text = path.read_text(encoding="utf-8")
-        data = yaml.safe_load(text)
-    except FileNotFoundError:
-        raise InputError([Problem(str(path), "does not exist")]) from None
-    except UnicodeDecodeError:
-        raise InputError([Problem(label, "is not UTF-8 text")]) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        row = mark.line + 1 if mark is not None else None
-        raise InputError([Problem(label, f"is not valid YAML ({getattr(exc, 'problem', exc)})",
-                                  row)]) from None
+    data = _load_yaml(path, label)
     if not isinstance(data, dict):
         raise InputError([Problem(label, "must be a YAML mapping of assumptions")])
     reader = _Reader(data, label)
@@ -382,3 +454,37 @@ def load_assumptions(path: Path | str | None = None) -> Assumptions:
     if reader.problems:
         raise InputError(reader.problems)
     return replace(assumptions, location=str(path))
+
+
+def _load_yaml(path: Path, label: str) -> Any:
+    """The file's YAML, read strictly (`strict_yaml`), or `InputError` naming the file."""
+    if not path.exists():
+        raise InputError([Problem(str(path), "does not exist")])
+    if path.is_dir():
+        raise InputError([Problem(str(path), "is a folder; give the assumptions file (.yaml) "
+                                  "itself")])
+    try:
+        with path.open("rb") as fh:
+            data = fh.read(MAX_BYTES + 1)
+    except OSError as exc:
+        raise InputError([Problem(str(path), f"cannot be read ({exc.strerror or exc})")]) \
+            from None
+    if len(data) > MAX_BYTES:
+        raise InputError([Problem(label, f"is larger than {MAX_BYTES:,} bytes; an assumptions "
+                                  "file is a few kilobytes (is this the right file?)")])
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise InputError([Problem(label, "is not UTF-8 text", line)]) from None
+    try:
+        return load_strict(text)
+    except Refused as exc:
+        mark = exc.problem_mark
+        raise InputError([Problem(label, str(exc.problem),
+                                  mark.line + 1 if mark is not None else None)]) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        row = mark.line + 1 if mark is not None else None
+        raise InputError([Problem(label, f"is not valid YAML ({getattr(exc, 'problem', exc)})",
+                                  row)]) from None

@@ -16,14 +16,26 @@ from pathlib import Path
 
 import pandas as pd
 
+from stpreport.cells import restore
 from stpreport.problems import InputError, Problem
 from stpreport.readers import REPORTED, RawTable, read_tables
-from stpreport.schema import TABLES, Column, Table, row_key
+from stpreport.schema import (
+    MAX_SCHEMES_PER_FOOTPRINT,
+    RESERVED_CODES,
+    TABLES,
+    WINDOWS_DEVICE_NAMES,
+    Column,
+    Table,
+    row_key,
+)
 
 _PLAIN_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 _PLAIN_INT = re.compile(r"[+-]?\d+")
 _CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,31}")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+"""Control characters refused in any text: C0 but tab, line feed and carriage return (which a
+spreadsheet cell may hold; a carriage return has its own message), DEL and C1. Refused rather
+than stripped: a figure is never silently changed."""
 MAX_TEXT = 10_000
 
 DTYPES = {"code": "string", "text": "string", "enum": "string", "int": "Int64",
@@ -68,11 +80,15 @@ def _convert_cell(text: str, col: Column) -> tuple[object, str | None]:
         if text not in col.allowed:
             return None, "must be one of " + ", ".join(col.allowed)
         return text, None
+    if col.kind == "text":
+        text = restore(text)  # a text our own outputs neutralised (stpreport.cells)
     if col.kind == "code" and not _CODE.fullmatch(text):
         return None, ("must be a code of letters, digits, '_', '.' or '-' (at most 32, no "
                       "spaces or slashes)")
     if _CONTROL.search(text):
         return None, "contains a control character"
+    if "\r" in text:  # CSV writers leave a lone CR unquoted: our own copy would not read back
+        return None, "contains a carriage return (CR): use a plain line break inside a cell"
     if len(text) > MAX_TEXT:
         return None, f"is longer than {MAX_TEXT:,} characters"
     return text, None
@@ -153,6 +169,49 @@ def _check_footprint_refs(frame: pd.DataFrame, table: Table, codes: set[str],
             problems.append(Problem(frame.attrs["where"], "names a footprint that is not in "
                                     "the footprints table", rows[i], table.footprint_column,
                                     str(code)))
+
+
+def _check_footprint_codes(footprints: pd.DataFrame, problems: list[Problem]) -> None:
+    """Codes become file names in the edition folder (`<code>.html`): refuse one that is a name
+    the folder uses itself or that Windows reserves, and two that differ only in case (one
+    file on a case-insensitive disk)."""
+    rows, where = footprints.attrs["row_numbers"], footprints.attrs["where"]
+    first: dict[str, tuple[str, int]] = {}
+    for i, code in enumerate(footprints["code"]):
+        if pd.isna(code):
+            continue
+        folded = code.casefold()
+        if folded in RESERVED_CODES:
+            problems.append(Problem(where, "is a name the edition folder uses for its own files "
+                                    f"({', '.join(RESERVED_CODES)}, in any case); choose "
+                                    "another code", rows[i], "code", code))
+        elif folded.split(".")[0] in WINDOWS_DEVICE_NAMES:
+            problems.append(Problem(where, "is a device name Windows reserves (CON, PRN, AUX, "
+                                    "NUL, COM1-9, LPT1-9): its pack could not be copied to a "
+                                    "Windows share; choose another code", rows[i], "code",
+                                    code))
+        if folded in first and first[folded][0] != code:
+            other, row = first[folded]
+            problems.append(Problem(where, f"differs from {other!r} (row {row}) only in case: "
+                                    "both would be one file on many disks", rows[i], "code",
+                                    code))
+        first.setdefault(folded, (code, rows[i]))
+
+
+def _check_scheme_counts(schemes: pd.DataFrame, problems: list[Problem]) -> None:
+    """At most `MAX_SCHEMES_PER_FOOTPRINT` schemes a footprint; the first beyond is named."""
+    rows, where = schemes.attrs["row_numbers"], schemes.attrs["where"]
+    counts: dict[str, int] = {}
+    for i, code in enumerate(schemes["footprint"]):
+        if pd.isna(code):
+            continue
+        counts[code] = counts.get(code, 0) + 1
+        if counts[code] == MAX_SCHEMES_PER_FOOTPRINT + 1:
+            problems.append(Problem(where, f"is the footprint's scheme number "
+                                    f"{MAX_SCHEMES_PER_FOOTPRINT + 1}; at most "
+                                    f"{MAX_SCHEMES_PER_FOOTPRINT} schemes a footprint are "
+                                    "accepted (the analysis is sized for real plans, which have "
+                                    "8 to 25)", rows[i], "footprint", code))
 
 
 def _check_schemes(schemes: pd.DataFrame, problems: list[Problem]) -> None:
@@ -269,11 +328,13 @@ def check_figures(path: Path) -> tuple[Figures | None, list[Problem]]:
             _check_unique(frame, TABLES[name], problems)
             frames[name] = frame
     if "footprints" in frames:
+        _check_footprint_codes(frames["footprints"], problems)
         codes = set(frames["footprints"]["code"].dropna())
         for name in ("schemes", "contracts"):
             if name in frames:
                 _check_footprint_refs(frames[name], TABLES[name], codes, problems)
     if "schemes" in frames:
+        _check_scheme_counts(frames["schemes"], problems)
         _check_schemes(frames["schemes"], problems)
     if "sources" in frames:
         _check_sources(frames["sources"], frames, problems)

@@ -55,7 +55,34 @@ CONFIDENCE = ("High", "Med-High", "Med", "Med-Low", "Low-Med", "Low")
 TABLE_NAMES = ("footprints", "schemes", "contracts", "sources")
 
 MAX_ROWS = 100_000
-"""Largest table accepted; larger files are refused before they are parsed."""
+"""Most rows any file or sheet may hold; a larger one is refused while it is being counted,
+before it is parsed. Each table has a lower limit of its own (`Table.max_rows`)."""
+
+MAX_FILE_BYTES = 100_000_000
+"""Largest CSV file or workbook on disk (bytes). 100,000 ordinary rows take about 20 MB, a
+million short ones about 77 MB (refused by their row count)."""
+
+MAX_UNPACKED_BYTES = 200_000_000
+"""Largest total size of a workbook's parts once unzipped (bytes): a zip bomb is refused from
+the zip directory before anything is inflated. `zipfile` never inflates a part beyond the size
+the directory gives it (a part that lies fails its CRC check), so the directory can be trusted
+for this."""
+
+MAX_CELLS = 3_000_000
+"""Most cells a workbook may hold; openpyxl keeps each cell as an object in memory."""
+
+MAX_SCHEMES_PER_FOOTPRINT = 200
+"""The bundled plans have 8 to 25 schemes each. The Monte Carlo holds draws x schemes numbers
+for a footprint at once (10,000 x 20,000 schemes needed 1.6 GB an array and ended in
+MemoryError), so a footprint's schemes are capped well above any real plan."""
+
+RESERVED_CODES = ("national", "index", "summary", "manifest", "figures")
+"""Names the edition folder uses for its own files: a footprint with one of these codes, in any
+case, would overwrite them."""
+
+WINDOWS_DEVICE_NAMES = ("con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)),
+                        *(f"lpt{i}" for i in range(1, 10)))
+"""File names Windows reserves: an edition copied to a Windows share could not hold them."""
 
 MONEY_LIMIT = 1_000_000.0
 """£m. Nothing in one footprint's plan comes near £1tn; a larger value is a typing error."""
@@ -96,6 +123,7 @@ class Table:
     required: bool = True
     footprint_column: str | None = None
     figure_columns: tuple[str, ...] = field(default=())
+    max_rows: int = MAX_ROWS
 
     def column(self, name: str) -> Column:
         for col in self.columns:
@@ -127,8 +155,10 @@ def _share(name: str, year: str) -> Column:
 
 FOOTPRINTS = Table(
     name="footprints",
-    meaning="One row per footprint (STP area): who it is and its money in the base year 2016/17.",
+    meaning="One row per footprint (STP area): who it is and its money in the base year 2016/17. "
+    "At most 300 rows; a code may not be national, index, summary, manifest or figures.",
     key=("code",),
+    max_rows=300,
     columns=(
         Column("code", "code", "ONS code", "Footprint code, e.g. E54000008.", minimum=None),
         Column("name", "text", "", "Footprint name."),
@@ -153,8 +183,10 @@ FOOTPRINTS = Table(
 
 SCHEMES = Table(
     name="schemes",
-    meaning="One row per savings scheme in a footprint's plan.",
+    meaning="One row per savings scheme in a footprint's plan. At most 5,000 rows, and at most "
+    "200 schemes a footprint.",
     key=("scheme_id",),
+    max_rows=5_000,
     footprint_column="footprint",
     columns=(
         Column("footprint", "code", "ONS code", "Code of the footprint whose plan holds it."),
@@ -186,8 +218,10 @@ SCHEMES = Table(
 
 CONTRACTS = Table(
     name="contracts",
-    meaning="Activity growth the plan assumes against what the 2017-19 contracts buy.",
+    meaning="Activity growth the plan assumes against what the 2017-19 contracts buy. At most "
+    "1,200 rows.",
     key=("footprint", "activity"),
+    max_rows=1_200,
     footprint_column="footprint",
     columns=(
         Column("footprint", "code", "ONS code", "Code of the footprint."),

@@ -10,6 +10,7 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from stpreport.cells import neutralise
 from stpreport.inputs import Figures
 from stpreport.schema import TABLES, Table
 
@@ -22,6 +23,8 @@ def _cell_value(value: object) -> object:
         return None
     if hasattr(value, "item"):  # numpy scalar
         return value.item()
+    if isinstance(value, str):  # never starts with "=", which openpyxl would write as a formula
+        return neutralise(value)
     return value
 
 

@@ -220,8 +220,8 @@ CORPUS = {
     "not a spreadsheet": (_not_a_spreadsheet, "figures.xlsx: is not an Excel workbook (.xlsx)"),
     "other format": (_other_format, "figures.ods: is neither a folder of CSV files nor an "
                      ".xlsx workbook"),
-    "1,000,001-row sheet": (_million_row_workbook, "big.xlsx sheet schemes: has 1,000,001 "
-                            "rows; at most 100,000 are accepted"),
+    "1,000,001-row sheet": (_million_row_workbook, "big.xlsx sheet schemes: has more than "
+                            "100,001 rows; at most 100,000 are accepted"),
 }
 
 

@@ -12,6 +12,7 @@ from stpreport.atomic import write_atomic
 from stpreport.briefing.html import Col, esc, illustrative_notice, money_col, percent_col, table
 from stpreport.briefing.stylesheet import CSS
 from stpreport.build.plan import NATIONAL
+from stpreport.cells import neutralise_frame
 from stpreport.formatting import clip
 from stpreport.inputs import Figures
 
@@ -24,7 +25,7 @@ def summary_frame(analysis: Analysis) -> pd.DataFrame:
 
 
 def write_summaries(folder: Path, analysis: Analysis) -> None:
-    frame = summary_frame(analysis)
+    frame = neutralise_frame(summary_frame(analysis))  # no text a spreadsheet would run
     write_atomic(folder / "summary.csv", frame.to_csv(index=False, lineterminator="\n",
                                                       float_format="%.6f"))
     buffer = io.BytesIO()
@@ -41,8 +42,8 @@ def write_snapshot(folder: Path, figures: Figures) -> None:
     """A copy of the figures as CSV, so later editions can say which figures changed."""
     target = folder / SNAPSHOT
     for name in ("footprints", "schemes", "contracts", "sources"):
-        text = getattr(figures, name).to_csv(index=False, lineterminator="\n",
-                                              float_format="%.17g")
+        frame = neutralise_frame(getattr(figures, name))  # read back by inputs, restored
+        text = frame.to_csv(index=False, lineterminator="\n", float_format="%.17g")
         write_atomic(target / f"{name}.csv", text)
 
 
