@@ -40,3 +40,15 @@ def test_input_format_doc_is_generated_from_the_schema():
     printed = CliRunner().invoke(main, ["schema"]).output
     doc = (ROOT / "docs" / "input-format.md").read_text(encoding="utf-8")
     assert doc.endswith(printed), "regenerate docs/input-format.md with stpreport schema"
+
+
+def test_method_doc_quotes_the_bundled_figures_as_they_are():
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        from method_figures import method_lines
+    finally:
+        sys.path.remove(str(ROOT / "scripts"))
+    doc = (ROOT / "docs" / "method.md").read_text(encoding="utf-8")
+    quoted = doc.split("<!-- method_figures -->\n", 1)[1].split("<!-- /method_figures -->")[0]
+    assert quoted.strip() == "\n".join(method_lines()).strip(), \
+        "update docs/method.md from python scripts/method_figures.py"

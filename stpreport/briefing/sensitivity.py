@@ -22,12 +22,12 @@ def sensitivity_block(frame: pd.DataFrame, code: str, base: float) -> str:
                  "Sensitivity of the honest gap (£m), each assumption across its documented "
                  "range, one at a time")
     top = rows.head(3)
-    lead = para("The honest gap moves most with: " + "; ".join(
-        f"{r['label'].lower()} ({money(r['swing'])} between the ends of its range)"
+    lead = para("The assumptions that move the honest gap most: " + "; ".join(
+        f"{r['label']} ({money(r['swing'])} between the ends of its range)"
         for r in top.to_dict("records")) + ". The ranges and their sources are in the "
         "assumptions file (sensitivity).")
     alt = ("Tornado chart of the honest gap as each assumption moves across its range; "
-           f"largest swing: {top.iloc[0]['label'].lower()}, {money(top.iloc[0]['swing'])}."
+           f"largest swing: {top.iloc[0]['label']}, {money(top.iloc[0]['swing'])}."
            if not top.empty else "Tornado chart.")
     return lead + figure(svg, alt, "Figure: sensitivity", data)
 
