@@ -33,8 +33,9 @@ def method_lines() -> list[str]:
                  f"{sum(expected):,.0f} | {percent(sum(expected) / sum(planned))} |")
     t = an.national["totals"]
     lines.append("")
+    summed = t["national_sum_of_footprint_at_confidence"]
     lines.append(f"On the bundled figures the national P80 is {money(t['national_at_confidence'])}"
-                 f" and the sum of footprint P80s {money(t['national_sum_of_footprint_at_confidence'])};"
+                 f" and the sum of footprint P80s {money(summed)};"
                  f" the national pot covers {percent(an.pot_chance, 1)} of the unsecured capital "
                  "asked of it.")
     sens = an.sensitivity[an.sensitivity["code"] == "national"].head(3)
