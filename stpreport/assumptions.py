@@ -446,17 +446,23 @@ def load_assumptions(path: Path | str | None = None) -> Assumptions:
     """The checked assumptions at `path` (default params/default.yaml), or `InputError`."""
     path = Path(path) if path else default_assumptions_path()
     label = path.name
-    data = _load_yaml(path, label)
+    data = load_yaml(path, label)
     if not isinstance(data, dict):
         raise InputError([Problem(label, "must be a YAML mapping of assumptions")])
+    return replace(assumptions_from_tree(data, label), location=str(path))
+
+
+def assumptions_from_tree(data: dict, label: str) -> Assumptions:
+    """The checked assumptions from a tree read from YAML (a params file, or a params file with
+    a scenario's changes applied), or `InputError` naming `label` and each key path."""
     reader = _Reader(data, label)
     assumptions = _read(reader)
     if reader.problems:
         raise InputError(reader.problems)
-    return replace(assumptions, location=str(path))
+    return assumptions
 
 
-def _load_yaml(path: Path, label: str) -> Any:
+def load_yaml(path: Path, label: str) -> Any:
     """The file's YAML, read strictly (`strict_yaml`), or `InputError` naming the file."""
     if not path.exists():
         raise InputError([Problem(str(path), "does not exist")])

@@ -45,17 +45,26 @@ def main() -> None:
     """Honest briefings on England's Sustainability and Transformation Plans."""
 
 
+SCENARIO_HELP = ("A scenario file (params/scenarios/*.yaml): the assumptions it changes, each "
+                 "with its source. Repeat for several.")
+
+
 @main.command()
 @click.option("--figures", type=click.Path(path_type=Path), help=FIGURES_HELP)
 @click.option("--params", type=click.Path(path_type=Path), help=PARAMS_HELP)
-def validate(figures: Path | None, params: Path | None) -> None:
-    """Check the figures and assumptions; list every problem at once."""
+@click.option("--scenario", "scenarios", multiple=True, type=click.Path(path_type=Path),
+              help=SCENARIO_HELP)
+def validate(figures: Path | None, params: Path | None, scenarios: tuple[Path, ...]) -> None:
+    """Check the figures, assumptions and scenarios; list every problem at once."""
     from stpreport.inputs import bundled_figures_path
+    from stpreport.scenarios import load_scenarios
 
     location = figures or bundled_figures_path()
     loaded, problems = check_figures(location)
     try:
         load_assumptions(params)
+        if scenarios:
+            load_scenarios(list(scenarios), params)
     except InputError as exc:
         problems = problems + exc.problems
     _echo_problems(problems)
@@ -65,7 +74,8 @@ def validate(figures: Path | None, params: Path | None) -> None:
         sys.exit(1)
     assert loaded is not None
     click.echo(f"valid: {len(loaded.footprints)} footprints, {len(loaded.schemes)} schemes, "
-               f"{len(loaded.contracts)} contract lines ({location})")
+               f"{len(loaded.contracts)} contract lines ({location})"
+               + (f"; {len(scenarios)} scenarios" if scenarios else ""))
 
 
 @main.command()
