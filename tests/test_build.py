@@ -22,8 +22,9 @@ from stpreport.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 CODES = ["E54000008", "E54000031", "E54000041"]
-SUMMARY = ["code", "name", "region", "population", "do_nothing_gap", "stated_gap",
-           "planned_savings", "expected_savings", "honest_gap", "p_balance", "rating"]
+SUMMARY = ["code", "name", "region", "population", "rating", "nhse_rating", "do_nothing_gap",
+           "recovery_cost", "contract_mismatch", "contract_cost", "total_gap", "stated_gap",
+           "planned_savings", "expected_savings", "honest_gap"]
 
 
 def build(out: Path, figures: Path | None = None, **options):
