@@ -10,13 +10,13 @@ from stpreport.briefing.changes import changes_section
 from stpreport.briefing.context import Context, load_context
 from stpreport.briefing.html import (
     Col,
-    esc,
     figure,
-    key_numbers,
+    join,
     money_col,
     para,
     percent_col,
     table,
+    verdict_box,
 )
 from stpreport.briefing.sections import HTMLBlock, Meta, method_and_sources, provenance, title_block
 from stpreport.formatting import clip, money, per_head, percent
@@ -81,11 +81,8 @@ class FootprintPack:
             ("Chance the plan balances", percent(r["p_balance"]), "chance"),
         ]
         rating = str(r["rating"])
-        return HTMLBlock(
-            f'<section class="verdict rating-{esc(rating.replace(" ", "-"))}" '
-            f'aria-label="Verdict"><p class="rating">Rating: <strong>{esc(rating)}</strong></p>'
-            f"{key_numbers(numbers)}"
-            f"{para(self.ctx.analysis.verdict(self.code), 'verdict-text')}</section>")
+        return HTMLBlock(verdict_box("Verdict", numbers, self.ctx.analysis.verdict(self.code),
+                                     rating=rating))
 
     # -- the gap ----------------------------------------------------------------------------
     def gap(self) -> HTMLBlock:
@@ -122,7 +119,7 @@ class FootprintPack:
                              f"{money(r['social_care_gap'])}" + (
                                  f" (the plan states {money(stated)})." if pd.notna(stated)
                                  else ".")))
-        return HTMLBlock("".join(text) + figure(svg, alt, "Figure: the do-nothing gap", data))
+        return HTMLBlock(join(text) + figure(svg, alt, "Figure: the do-nothing gap", data))
 
     # -- the bridge -------------------------------------------------------------------------
     def bridge(self) -> HTMLBlock:
@@ -168,7 +165,7 @@ class FootprintPack:
                                    "name": "Total",
                                    "planned_saving": money(frame["planned_saving"].sum(), 1),
                                    "expected": money(frame["expected"].sum(), 1)}))
-        return HTMLBlock("".join(parts))
+        return HTMLBlock(join(parts))
 
     # -- capital ------------------------------------------------------------------------------
     def capital(self) -> HTMLBlock:
@@ -240,7 +237,7 @@ class FootprintPack:
                 f"Local levers give {money(plan.local)}; levers that need national agreement "
                 f"give {money(plan.national_agreement)}; {money(plan.still_needed)} is still "
                 "needed from national money or a national decision.", "callout"))
-        return HTMLBlock("".join(text) + table(levers, [
+        return HTMLBlock(join(text) + table(levers, [
             Col("label", "Lever"), Col("needs", "Decided", nowrap=True),
             money_col("value", "Value", 1),
             Col("harm", "Harm", lambda v: f"{v:g}", True), Col("status", "Chosen", nowrap=True)],

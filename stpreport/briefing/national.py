@@ -13,11 +13,11 @@ from stpreport.briefing.context import Context, load_context
 from stpreport.briefing.html import (
     Col,
     figure,
-    key_numbers,
     money_col,
     para,
     percent_col,
     table,
+    verdict_box,
 )
 from stpreport.briefing.sections import HTMLBlock, Meta, method_and_sources, provenance, title_block
 from stpreport.formatting import clip, money, per_head, percent
@@ -68,8 +68,7 @@ class NationalBriefing:
                 f"lever and every lever that needs national agreement, "
                 f"{money(t['still_needed'])} can only come from new national money or a "
                 "national decision.")
-        return HTMLBlock(f'<section class="verdict" aria-label="Headline">'
-                         f"{key_numbers(numbers)}{para(text, 'verdict-text')}</section>")
+        return HTMLBlock(verdict_box("Headline", numbers, text))
 
     def league(self) -> HTMLBlock:
         league = self.ctx.analysis.national["league"].reset_index()
@@ -158,7 +157,7 @@ class NationalBriefing:
             Col("label", "Lever"), Col("decided", "Decided", nowrap=True),
             Col("harm", "Harm", lambda v: f"{v:g}", True),
             money_col("value_chosen", "Chosen, all footprints"),
-            Col("footprints", "Footprints", str, True), Col("status", "", nowrap=True)],
+            Col("footprints", "Footprints", str, True), Col("status", "Note", nowrap=True)],
             "The national choices (£m)"))
 
     def changes(self) -> HTMLBlock:
