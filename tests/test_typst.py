@@ -5,7 +5,9 @@ Fast: no notebook runs here (the end-to-end packs are in test_briefings.py)."""
 from __future__ import annotations
 
 import io
+import re
 
+import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
 from pypdf import PdfReader
@@ -23,6 +25,8 @@ from stpreport.briefing.html import (
 )
 from stpreport.briefing.pages import markdown_typst, typst_document, typst_pdf
 from stpreport.briefing.sections import title_block
+from stpreport.briefing.words import more_or_less
+from stpreport.inputs import load_figures
 
 A4 = (595.28, 841.89)
 HOSTILE = ['#set page(width: 1cm)', "*bold*", "$x$", "\\", "<b>", "@ref", "]", '"', "#{",
@@ -156,3 +160,49 @@ def test_chart_colours_have_three_to_one_contrast_on_white():
 
     for colour in charts.PALETTE:
         assert 1.05 / (luminance(colour) + 0.05) >= 3, colour
+
+
+def longest_footprint_name() -> str:
+    names = load_figures(None).footprints["name"]
+    return max(names, key=len)
+
+
+def all_charts() -> list[str]:
+    name = longest_footprint_name()
+    labels = [name, "Efficiency", "Demand mgmt", "Reconfig.", "Prescribing", "Back office",
+              "Workforce", "Other", "Honest gap"]
+    return [
+        charts.bridge_chart(labels, [600, 100, 50, 20, 10, 5, 5, 5, 405], f"The bridge: {name}"),
+        charts.trajectory_chart(["2016/17", "2017/18"], [1.0, 2.0], [1.0, 1.5], name),
+        charts.paired_bars([name, "B"], [1, 2], [2, 1], ("Plan", "Contracts"), name, "x"),
+        charts.paired_bars([name] * 12, [1] * 12, [2] * 12, ("a", "b"), name, "£m",
+                           horizontal=True),
+        charts.ranked_bars([name] * 44, list(range(44)), name, "£ a head"),
+        charts.histogram([1.0, 2.0], [0, 1, 2, 3], name, "x"),
+    ]
+
+
+def test_chart_text_is_at_least_11_px_on_a_390_px_phone():
+    for svg in all_charts():
+        width = float(re.search(r'viewBox="0 0 ([\d.]+) ', svg).group(1))
+        sizes = [float(s) for s in re.findall(r"font-size: ([\d.]+)px", svg)]
+        assert sizes and min(sizes) * charts.PHONE_PX / width >= 11, (width, min(sizes))
+
+
+def test_x_labels_never_overlap_even_with_the_longest_footprint_name():
+    name = longest_footprint_name()
+    for labels in ([name, "Efficiency", "Demand mgmt", "Honest gap"],
+                   ["Do-nothing gap", *(["Demand mgmt"] * 7), "Honest gap"], ["A", "B"]):
+        with plt.rc_context(charts.STYLE):
+            fig, ax = plt.subplots(figsize=(charts.WIDTH, 3.4))
+            ax.bar(range(len(labels)), [1] * len(labels))
+            charts.fit_x_labels(fig, ax, labels)
+            fig.canvas.draw()
+            assert not charts._overlapping(fig, ax.get_xticklabels()), labels
+            plt.close(fig)
+
+
+def test_a_negative_amount_is_never_put_in_a_sentence_with_its_minus():
+    assert more_or_less(14.2) == "£14m more"
+    assert more_or_less(-14.2) == "£14m less"
+    assert more_or_less(-3, more="larger", less="smaller") == "£3m smaller"

@@ -6,7 +6,7 @@ a chart is WIDTH inches wide (its viewBox is WIDTH x 72 units) and no text is sm
 MIN_TEXT, so on a 390 px phone, where the chart is scaled to about PHONE_PX wide, text is at
 least 11 px. Every colour that carries meaning has at least 3:1 contrast on white (WCAG 2.1
 1.4.11). New charts: start from `_figure`, use the palette and sizes below, and put x labels
-through `fit_x_labels`."""
+through `fit_x_labels`, the title through `set_title` and any legend through `legend_below`."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 # Contrast on white in brackets (WCAG 2.1 asks 3:1 of graphics).
 NHS_BLUE = "#005EB8"  # (6.4:1)
@@ -65,6 +65,8 @@ STYLE = {
     "ytick.labelsize": MIN_TEXT,
     "legend.fontsize": MIN_TEXT,
     "axes.labelsize": MIN_TEXT,
+    "figure.titlesize": MIN_TEXT + 1,
+    "figure.titleweight": "bold",
     "figure.constrained_layout.use": True,  # a fixed width: no "tight" bbox to grow it
 }
 
@@ -116,11 +118,27 @@ def _overlapping(fig, labels) -> bool:
 
 def fit_x_labels(fig, ax, labels: Sequence[str], wrap: int = 11) -> None:
     """Category labels under the x axis that never overlap: wrapped on up to three lines if
-    they fit so; otherwise turned upright, one line each (a long name is shortened)."""
+    they fit so; otherwise turned upright, one line each (a long name is shortened), and the
+    figure made taller by their length so the plot keeps its height."""
     positions = list(range(len(labels)))
     ax.set_xticks(positions, [_wrap(label, wrap) for label in labels])
     if _overlapping(fig, ax.get_xticklabels()):
         ax.set_xticks(positions, [_shorten(label, 30) for label in labels], rotation=90)
+        renderer = fig.canvas.get_renderer()
+        tallest = max(t.get_window_extent(renderer).height for t in ax.get_xticklabels())
+        fig.set_figheight(fig.get_figheight() + tallest / fig.dpi)
+
+
+def set_title(fig, title: str) -> None:
+    """The chart's title across the whole figure (not just the axes, whose left edge moves
+    with the labels), wrapped on up to two lines so it is never cut off."""
+    fig.suptitle(_wrap(title, 44, 2), x=0.01, ha="left")
+
+
+def legend_below(fig, ax) -> None:
+    """The legend under the plot, where it can never cover a line or bar."""
+    fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncols=3,
+               frameon=False)
 
 
 def trajectory_chart(years: Sequence[str], cost: Sequence[float], funding: Sequence[float],
@@ -131,11 +149,11 @@ def trajectory_chart(years: Sequence[str], cost: Sequence[float], funding: Seque
         ax.plot(years, funding, color=ORANGE, marker="s", linestyle="--", label="Funding")
         ax.fill_between(years, funding, cost, facecolor=PALE, edgecolor=LIGHT_BLUE, hatch="..",
                         linewidth=0, label="Gap")
-        ax.set_title(title)
+        set_title(fig, title)
         ax.set_xlabel("Financial year")
         ax.set_ylabel("£m (2016/17 prices)")
         ax.yaxis.set_major_formatter(_money_axis)
-        ax.legend(frameon=False, loc="upper left")
+        legend_below(fig, ax)
         return _svg(fig)
 
 
@@ -159,7 +177,7 @@ def bridge_chart(labels: Sequence[str], steps: Sequence[float], title: str) -> s
         x = range(len(labels))
         ax.bar(x, heights, bottom=bottoms, color=colours, hatch=hatches, edgecolor=DARK_GREY,
                linewidth=0.5)
-        ax.set_title(title)
+        set_title(fig, title)
         ax.set_xlabel("From the do-nothing gap, through expected savings,\nto the honest gap")
         ax.set_ylabel("£m")
         ax.yaxis.set_major_formatter(_money_axis)
@@ -187,6 +205,7 @@ def paired_bars(labels: Sequence[str], first: Sequence[float], second: Sequence[
             ax.set_yticks(positions, [_wrap(label, 22, 2) for label in labels])
             ax.invert_yaxis()
             ax.xaxis.set_major_formatter(_money_axis)
+            ax.xaxis.set_major_locator(MaxNLocator(4))  # wide money labels: few of them
             ax.set_xlabel(xlabel)
             ax.grid(axis="x", color=PALE)
             ax.grid(axis="y", visible=False)
@@ -195,8 +214,8 @@ def paired_bars(labels: Sequence[str], first: Sequence[float], second: Sequence[
             ax.yaxis.set_major_formatter(_money_axis)
             ax.set_ylabel("£m")
             ax.set_xlabel(xlabel)
-        ax.set_title(title)
-        ax.legend(frameon=False)
+        set_title(fig, title)
+        legend_below(fig, ax)
         return _svg(fig)
 
 
@@ -211,11 +230,12 @@ def ranked_bars(labels: Sequence[str], values: Sequence[float], title: str, xlab
         ax.barh(range(len(labels)), values, color=colours, hatch=hatches, edgecolor="white")
         ax.set_yticks(range(len(labels)), [_shorten(label, 26) for label in labels])
         ax.invert_yaxis()
-        ax.set_title(title)
+        set_title(fig, title)
         ax.set_xlabel(xlabel)
         ax.grid(axis="x", color=PALE)
         ax.grid(axis="y", visible=False)
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{unit}{v:,.0f}"))
+        ax.xaxis.set_major_locator(MaxNLocator(5))
         return _svg(fig)
 
 
@@ -223,7 +243,7 @@ def histogram(values: Sequence[float], bins: Sequence[float], title: str, xlabel
     with plt.rc_context(STYLE):
         fig, ax = _figure(WIDTH, 3.0)
         ax.hist(values, bins=bins, color=NHS_BLUE, edgecolor="white")
-        ax.set_title(title)
+        set_title(fig, title)
         ax.set_xlabel(xlabel)
         ax.set_ylabel("Footprints")
         return _svg(fig)

@@ -19,6 +19,7 @@ from stpreport.briefing.html import (
     verdict_box,
 )
 from stpreport.briefing.sections import HTMLBlock, Meta, method_and_sources, provenance, title_block
+from stpreport.briefing.words import more_or_less
 from stpreport.formatting import clip, money, per_head, percent
 from stpreport.schema import ACTIVITY_LABELS, CATEGORIES, CATEGORY_LABELS, CATEGORY_SHORT
 
@@ -97,7 +98,7 @@ class FootprintPack:
         alt = (f"Line chart: cost rises from {money(t['cost'].iloc[0])} in {YEARS[0]} to "
                f"{money(t['cost'].iloc[-1])} in {YEARS[-1]}, funding from "
                f"{money(t['funding'].iloc[0])} to {money(t['funding'].iloc[-1])}.")
-        text = [para(f"In {YEARS[0]} the footprint spent {money(r['base_deficit'])} more than "
+        text = [para(f"In {YEARS[0]} the footprint spent {more_or_less(r['base_deficit'])} than "
                      f"its allocation. With demand growing "
                      f"{percent(a.demand_growth, 1)} and cost {percent(a.cost_growth, 1)} a "
                      f"year above inflation, and funding as set in the 2015 Spending Review, "
