@@ -88,8 +88,8 @@ def notebook_typst(nb) -> str:
     meta: dict = {}
     body: list[str] = []
     for cell in nb.cells:
-        if cell.cell_type == "markdown":
-            body.append(markdown_typst(cell.source))
+        if cell.cell_type == "markdown":  # a heading and its introduction stay with what follows
+            body.append(f"#block(sticky: true)[\n{markdown_typst(cell.source)}]\n")
         if cell.cell_type != "code":
             continue
         for output in cell.get("outputs", []):

@@ -75,6 +75,8 @@ def _blocks(tokens: list[dict]) -> str:
             out.append(f"#{fn}({items})\n")
         elif kind == "block_code":
             out.append(f"#raw(block: true, {lit(t.get('raw', ''))})\n")
+        elif kind == "block_html":  # raw HTML in the narrative: shown as text, not interpreted
+            out.append(f"#par({lit(t.get('raw', ''))})\n")
         elif kind == "block_quote":
             out.append(f"#quote(block: true)[{_blocks(t['children'])}]\n")
         elif "children" in t:
