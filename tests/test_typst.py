@@ -23,7 +23,12 @@ from stpreport.briefing.html import (
     table,
     verdict_box,
 )
-from stpreport.briefing.pages import markdown_typst, typst_document, typst_pdf
+from stpreport.briefing.pages import (
+    edition_index_page,
+    markdown_typst,
+    typst_document,
+    typst_pdf,
+)
 from stpreport.briefing.sections import title_block
 from stpreport.briefing.words import more_or_less
 from stpreport.inputs import load_figures
@@ -122,7 +127,8 @@ def test_html_figure_validates_and_tables_never_have_an_empty_header():
     assert '<figure class="chart">' in html and 'role="img"' not in html.split("<svg")[0]
     assert '<svg role="img" aria-label="alt &lt;text&gt;"' in html
     t = table(pd.DataFrame({"a": [1], "b": [2]}), [Col("a", "A"), Col("b", "")], "c").html
-    assert "<th scope=\"col\"></th>" not in t and '<div class="table-wrap">' in t
+    assert "<th scope=\"col\"></th>" not in t
+    assert '<div class="table-wrap" role="region" aria-label="c" tabindex="0">' in t
 
 
 def test_markdown_narrative_becomes_typst_text_never_markup():
@@ -206,3 +212,16 @@ def test_a_negative_amount_is_never_put_in_a_sentence_with_its_minus():
     assert more_or_less(14.2) == "£14m more"
     assert more_or_less(-14.2) == "£14m less"
     assert more_or_less(-3, more="larger", less="smaller") == "£3m smaller"
+
+
+def test_the_edition_index_shares_the_briefings_frame():
+    packs = table(pd.DataFrame({"name": ["<b>Hostileshire</b>"]}),
+                  [Col("name", "Footprint", href=lambda r: "E1.html")], "1 footprint")
+    page = edition_index_page(edition="<ed>", packs=packs, national_links=[("PDF", "n.pdf")],
+                              national_status="ok", illustrative=True, version="v")
+    assert page.startswith("<!DOCTYPE html>") and '<html lang="en-GB">' in page
+    assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in page
+    assert "<title>STP briefings, edition &lt;ed&gt;</title>" in page
+    assert "&lt;b&gt;Hostileshire&lt;/b&gt;" in page and "<b>" not in page
+    assert 'class="illustrative-notice"' in page and '<a href="n.pdf">PDF</a>' in page
+    assert 'href="index.html"' not in page  # the index does not link to itself

@@ -65,7 +65,10 @@ def table(frame: pd.DataFrame, columns: Sequence[Col], caption: str, *,
     if total:
         cells = "".join(f"<td{c.css}>{esc(total.get(c.key, ''))}</td>" for c in columns)
         foot = f"<tfoot><tr>{cells}</tr></tfoot>"
-    html = (f'<div class="table-wrap"><table class="data {esc(css)}"><caption>{esc(caption)}'
+    # A region that scrolls must be reachable by keyboard and named (axe:
+    # scrollable-region-focusable), so the wrapper is focusable and labelled by the caption.
+    html = (f'<div class="table-wrap" role="region" aria-label="{esc(caption)}" tabindex="0">'
+            f'<table class="data {esc(css)}"><caption>{esc(caption)}'
             f"</caption><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody>{foot}"
             "</table></div>")
     typst = call(
