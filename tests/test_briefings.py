@@ -184,6 +184,11 @@ def test_nbconvert_finds_the_exporters(packs, tmp_path):
                              "--output-dir", str(tmp_path)], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert "Cheshire and Merseyside" in (tmp_path / "E54000008.html").read_text()
+    result = subprocess.run([sys.executable, "-m", "jupyter", "nbconvert", "--to",
+                             "stpreport_pdf", str(packs["E54000008"]["executed"]),
+                             "--output-dir", str(tmp_path)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "E54000008.pdf").read_bytes() == packs["E54000008"]["pdf"].read_bytes()
 
 
 def content_lines(page_text: str) -> list[str]:

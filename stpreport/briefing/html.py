@@ -163,10 +163,14 @@ ILLUSTRATIVE = ("Some figures in this briefing are invented for illustration (ma
                 "Published figures are listed with their sources under Method and sources.")
 
 
+ILLUSTRATIVE_FOOTER = "Illustrative figures: not published data"
+"""The footer of every page of a briefing built from an invented figure (HTML and PDF)."""
+
+
 def illustrative_notice() -> Block:
     return Block('<aside class="illustrative-notice" role="note"><strong>Illustrative '
                  f"figures.</strong> {esc(ILLUSTRATIVE)}</aside>",
                  call("stp-notice", "Illustrative figures.", ILLUSTRATIVE))
 
 
-__all__ += ["ILLUSTRATIVE", "illustrative_notice", "soft_breaks"]
+__all__ += ["ILLUSTRATIVE", "ILLUSTRATIVE_FOOTER", "illustrative_notice", "soft_breaks"]

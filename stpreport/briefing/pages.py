@@ -97,8 +97,11 @@ def markdown_typst(source: str) -> str:
 def typst_document(body: str, *, title: str, header: str, illustrative: bool,
                    version: str) -> str:
     """The complete Typst source of a briefing: the frame, then the blocks in cell order."""
+    from stpreport.briefing.html import ILLUSTRATIVE_FOOTER
+
+    note = ILLUSTRATIVE_FOOTER if illustrative else None
     frame_call = (f"#show: stp-frame.with(title: {lit(title)}, header: {lit(header)}, "
-                  f"illustrative: {lit(illustrative)}, version: {lit(version)})\n")
+                  f"illustrative: {lit(note)}, version: {lit(version)})\n")
     return frame() + "\n" + frame_call + body
 
 
@@ -128,6 +131,9 @@ def _environment():
 
 def html_page(template: str, **context: Any) -> str:
     """One page from a template that extends `base.html.j2` (autoescaped)."""
+    from stpreport.briefing.html import ILLUSTRATIVE_FOOTER
+
+    context.setdefault("illustrative_footer", ILLUSTRATIVE_FOOTER)
     return _environment().get_template(template).render(**context)
 
 
