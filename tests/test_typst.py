@@ -225,3 +225,17 @@ def test_the_edition_index_shares_the_briefings_frame():
     assert "&lt;b&gt;Hostileshire&lt;/b&gt;" in page and "<b>" not in page
     assert 'class="illustrative-notice"' in page and '<a href="n.pdf">PDF</a>' in page
     assert 'href="index.html"' not in page  # the index does not link to itself
+
+
+@pytest.mark.parametrize("space", [200, 228, 236, 240, 244])
+def test_a_long_table_never_leaves_its_caption_alone_at_a_page_foot(space):
+    """However far down the page a long table starts, its caption goes with its first rows."""
+    rows = pd.DataFrame({"a": [f"row {i}" for i in range(40)]})
+    body = Block("", markdown_typst("# T") + f"#v({space}mm)\n") + table(
+        rows, [Col("a", "Heading")], "The caption")
+    pages = PdfReader(io.BytesIO(compile_blocks(body))).pages
+    for page in pages:
+        lines = [line for line in page.extract_text().splitlines() if line.strip()]
+        if "The caption" in lines:
+            after = lines[lines.index("The caption") + 1:]
+            assert after[:2] == ["Heading", after[1]] and after[1].startswith("row"), lines

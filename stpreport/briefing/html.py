@@ -45,8 +45,11 @@ def percent_col(key: str, label: str) -> Col:
 
 
 LONG_TABLE = 18
-"""Tables with more rows than this may break across pages (their header row repeats); shorter
-ones are kept whole on one page with their caption."""
+LONG_TABLE_TEXT = 2500
+"""Tables with more rows, or more characters of text, than these may break across pages (their
+caption and header row repeat); shorter ones are kept whole on one page with their caption.
+The text limit keeps a short table of long scheme names from growing taller than a page, which
+an unbreakable block cannot do without losing its end."""
 
 
 def table(frame: pd.DataFrame, columns: Sequence[Col], caption: str, *,
@@ -76,7 +79,8 @@ def table(frame: pd.DataFrame, columns: Sequence[Col], caption: str, *,
         columns=[{"numeric": c.numeric, "nowrap": c.nowrap} for c in columns],
         header=labels, rows=[[_typst_cell(c, r) for c in columns] for r in records],
         total=[total.get(c.key, "") for c in columns] if total else None,
-        breakable=len(records) > LONG_TABLE)
+        breakable=len(records) > LONG_TABLE or sum(
+            len(str(c.show(r[c.key]))) for r in records for c in columns) > LONG_TABLE_TEXT)
     return Block(html, typst)
 
 
