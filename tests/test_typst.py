@@ -8,6 +8,7 @@ import io
 import re
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 import pytest
 from pypdf import PdfReader
@@ -88,6 +89,8 @@ def test_typst_literals_escape_every_string():
     assert lit(["x"]) == '("x", )'
     assert lit({"a": "]"}) == '("a": "]")'
     assert lit(float("nan")) == "none"
+    assert lit(np.bool_(True)) == "true" and lit(np.int64(3)) == "3"
+    assert lit(np.float64(0.5)) == "0.5"
 
 
 def test_hostile_text_through_typst_is_shown_literally(hostile_pdf):
@@ -189,7 +192,11 @@ def all_charts() -> list[str]:
 
 
 def test_chart_text_is_at_least_11_px_on_a_390_px_phone():
-    for svg in all_charts():
+    with plt.rc_context(charts.STYLE):  # even where a chart asks for smaller text
+        fig, ax = charts._figure()
+        ax.set_xticks([0, 1], ["a", "b"], fontsize=6)
+        small = charts._svg(fig)
+    for svg in [*all_charts(), small]:
         width = float(re.search(r'viewBox="0 0 ([\d.]+) ', svg).group(1))
         sizes = [float(s) for s in re.findall(r"font-size: ([\d.]+)px", svg)]
         assert sizes and min(sizes) * charts.PHONE_PX / width >= 11, (width, min(sizes))

@@ -16,9 +16,12 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Iterable, Mapping, Sequence
+import numbers
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
+
+import numpy
 
 TYPST_MIMETYPE = "text/x.typst"
 """The mimetype under which a displayed section carries its Typst rendering in the notebook."""
@@ -39,14 +42,12 @@ def lit(value: Any) -> str:
     with string keys) recursively."""
     if value is None:
         return "none"
-    if isinstance(value, bool):
+    if isinstance(value, (bool, numpy.bool_)):
         return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            return "none"
-        return repr(value)
+    if isinstance(value, numbers.Integral):
+        return str(int(value))
+    if isinstance(value, numbers.Real):
+        return repr(float(value)) if math.isfinite(value) else "none"
     if isinstance(value, Mapping):
         if not value:
             return "(:)"
@@ -132,6 +133,3 @@ class Section:
         return "<stpreport briefing section>"
 
 
-def rows_literal(rows: Sequence[Sequence[Any]]) -> list[list[Any]]:
-    """Rows as plain lists, for `lit`."""
-    return [list(r) for r in rows]

@@ -21,6 +21,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
+from matplotlib.text import Text
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 # Contrast on white in brackets (WCAG 2.1 asks 3:1 of graphics).
@@ -74,6 +75,9 @@ _money_axis = FuncFormatter(lambda v, _: f"£{v:,.0f}m")
 
 
 def _svg(fig) -> str:
+    for text in fig.findobj(Text):  # no text under MIN_TEXT, even if a chart asked for it
+        if text.get_fontsize() < MIN_TEXT:
+            text.set_fontsize(MIN_TEXT)
     buffer = io.StringIO()
     fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
     plt.close(fig)
