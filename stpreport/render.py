@@ -118,6 +118,11 @@ def notebook_typst(nb) -> str:
             elif data.get("text/plain") and "text/html" not in data:
                 text = data["text/plain"]
                 body.append(output_typst("".join(text) if isinstance(text, list) else text))
+    if not any(TYPST_MIMETYPE in o.get("data", {}) for c in nb.cells if c.cell_type == "code"
+               for o in c.get("outputs", [])):
+        raise ValueError("the notebook has no briefing sections to put in a PDF: it was not "
+                         "executed, or was executed by a stpreport that made its PDFs from "
+                         "HTML; execute it again")
     return typst_document("".join(body), **_briefing_meta(meta))
 
 

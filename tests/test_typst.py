@@ -246,3 +246,13 @@ def test_a_long_table_never_leaves_its_caption_alone_at_a_page_foot(space):
         if "The caption" in lines:
             after = lines[lines.index("The caption") + 1:]
             assert after[:2] == ["Heading", after[1]] and after[1].startswith("row"), lines
+
+
+def test_a_notebook_without_briefing_sections_is_refused_with_a_reason():
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+    from stpreport.render import notebook_pdf
+
+    nb = new_notebook(cells=[new_markdown_cell("## The gap"), new_code_cell("1 + 1")])
+    with pytest.raises(ValueError, match="execute it again"):
+        notebook_pdf(nb)
