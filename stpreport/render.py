@@ -1,4 +1,5 @@
-"""nbconvert exporters for briefings: HTML (offline, no code) and PDF (A4, through WeasyPrint).
+"""nbconvert exporters for briefings: HTML (offline, no code) and PDF (A4, tagged PDF/UA-1,
+compiled in-process by Typst from the same briefing blocks as the HTML).
 
 Registered as the nbconvert entry points `stpreport_html` and `stpreport_pdf`, so
 `jupyter nbconvert --to stpreport_pdf executed.ipynb` works, as does `stpreport render`.
@@ -10,10 +11,11 @@ import copy
 from pathlib import Path
 from typing import Any
 
-from nbconvert.exporters import HTMLExporter
+from nbconvert.exporters import Exporter, HTMLExporter
 from traitlets import default
 
 from stpreport import __version__
+from stpreport.briefing.blocks import TYPST_MIMETYPE
 from stpreport.briefing.meta import META_MIMETYPE
 from stpreport.briefing.stylesheet import CSS, TEMPLATES
 
@@ -58,40 +60,95 @@ class BriefingHTMLExporter(HTMLExporter):
         return ""
 
     def from_notebook_node(self, nb, resources=None, **kw):
+        """The notebook's outputs and narrative (nbconvert's template) inside the page frame
+        that every HTML page shares (`base.html.j2`)."""
+        from markupsafe import Markup
+
+        from stpreport.briefing.pages import html_page
+
+        typst = notebook_typst(nb)
         nb, meta = _take_meta(nb)
-        resources = self._init_resources(resources)
-        resources["briefing"] = {
-            "title": meta.get("title", "STP briefing"),
+        body, resources = super().from_notebook_node(nb, resources, **kw)
+        page = html_page("briefing.html.j2", body=Markup(body), css=Markup(CSS),
+                         **_briefing_meta(meta))
+        return BriefingPage(page, typst), resources
+
+
+class BriefingPage(str):
+    """The HTML page, carrying the Typst source of the same notebook, so that a caller that
+    still turns "the HTML" into a PDF (`build/worker.py` calls `html_to_pdf(html)`) gets the
+    Typst PDF. Transitional: new code calls `render_formats` or `notebook_pdf`."""
+
+    typst: str
+
+    def __new__(cls, html: str, typst: str) -> BriefingPage:
+        page = super().__new__(cls, html)
+        page.typst = typst
+        return page
+
+
+def _briefing_meta(meta: dict) -> dict:
+    return {"title": meta.get("title", "STP briefing"),
             "header": meta.get("header", "STP briefing"),
-            "illustrative": bool(meta.get("illustrative", False)),
-            "version": __version__,
-            "css": CSS,
-        }
-        return super().from_notebook_node(nb, resources, **kw)
+            "illustrative": bool(meta.get("illustrative", False)), "version": __version__}
 
 
-def url_fetcher(url: str, *args, **kwargs):
-    """WeasyPrint may fetch nothing: a briefing is self-contained."""
-    raise ValueError(f"briefings fetch no external resources (refused {url[:80]!r})")
+def notebook_typst(nb) -> str:
+    """The Typst source of an executed briefing: its Markdown narrative and the Typst twin of
+    every displayed section, in cell order, inside the one page frame. Code is never shown;
+    an error output is shown as text, as the HTML shows it."""
+    from stpreport.briefing.pages import markdown_typst, output_typst, typst_document
+
+    meta: dict = {}
+    body: list[str] = []
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":  # a heading and its introduction stay with what follows
+            body.append(f"#block(sticky: true)[\n{markdown_typst(cell.source)}]\n")
+        if cell.cell_type != "code":
+            continue
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if META_MIMETYPE in data:
+                meta = dict(data[META_MIMETYPE])
+            elif TYPST_MIMETYPE in data:
+                typst = data[TYPST_MIMETYPE]
+                body.append("".join(typst) if isinstance(typst, list) else typst)
+            elif output.get("output_type") == "error":
+                body.append(output_typst(f"{output.ename}: {output.evalue}"))
+            elif data.get("text/plain") and "text/html" not in data:
+                text = data["text/plain"]
+                body.append(output_typst("".join(text) if isinstance(text, list) else text))
+    if not any(TYPST_MIMETYPE in o.get("data", {}) for c in nb.cells if c.cell_type == "code"
+               for o in c.get("outputs", [])):
+        raise ValueError("the notebook has no briefing sections to put in a PDF: it was not "
+                         "executed, or was executed by a stpreport that made its PDFs from "
+                         "HTML; execute it again")
+    return typst_document("".join(body), **_briefing_meta(meta))
 
 
-FIXED_EPOCH = "1491004800"
-"""2017-04-01: the timestamp fontTools stamps into the fonts WeasyPrint embeds. Without a fixed
-one the PDF changes every second; SOURCE_DATE_EPOCH is the reproducible-builds convention."""
+def notebook_pdf(nb) -> bytes:
+    """An executed briefing as PDF bytes (tagged, PDF/UA-1, A4)."""
+    from stpreport.briefing.pages import typst_pdf
+
+    return typst_pdf(notebook_typst(nb))
 
 
 def html_to_pdf(html: str) -> bytes:
-    import os
+    """Transitional, for `build/worker.py` (being restructured on another branch), which
+    renders `BriefingHTMLExporter`'s page and then calls this: the PDF of the Typst source that
+    page carries. Once the worker calls `render_formats`, delete this and `BriefingPage`."""
+    from stpreport.briefing.pages import typst_pdf
 
-    from weasyprint import HTML
+    typst = getattr(html, "typst", None)
+    if typst is None:
+        raise TypeError("html_to_pdf takes the page BriefingHTMLExporter returns; a PDF is "
+                        "made from the notebook: use stpreport.render.notebook_pdf(nb)")
+    return typst_pdf(typst)
 
-    os.environ.setdefault("SOURCE_DATE_EPOCH", FIXED_EPOCH)
-    return HTML(string=html, url_fetcher=url_fetcher, base_url=".").write_pdf(
-        uncompressed_pdf=False)
 
-
-class BriefingPDFExporter(BriefingHTMLExporter):
-    """The briefing HTML rendered to an A4 PDF by WeasyPrint (no browser, no TeX)."""
+class BriefingPDFExporter(Exporter):
+    """The briefing as an A4, tagged PDF/UA-1, compiled by Typst in-process from the Typst twin
+    of each displayed section (no browser, no TeX, no HTML in between)."""
 
     export_from_notebook = "Briefing PDF"
     output_mimetype = "application/pdf"
@@ -100,14 +157,10 @@ class BriefingPDFExporter(BriefingHTMLExporter):
     def _file_extension_default(self) -> str:
         return ".pdf"
 
-    @default("template_file")
-    def _template_file_default(self) -> str:
-        return "index.html.j2"
-
     def from_notebook_node(self, nb, resources=None, **kw):
-        html, resources = super().from_notebook_node(nb, resources, **kw)
+        nb_copy, resources = super().from_notebook_node(nb, resources, **kw)
         resources["output_extension"] = ".pdf"
-        return html_to_pdf(html), resources
+        return notebook_pdf(nb_copy), resources
 
 
 def render_notebook(notebook: Path, out_dir: Path, formats: tuple[str, ...] = ("html", "pdf"),
@@ -119,12 +172,22 @@ def render_notebook(notebook: Path, out_dir: Path, formats: tuple[str, ...] = ("
 
     nb = nbformat.read(str(notebook), as_version=4)
     stem = stem or Path(notebook).stem
-    html, _ = BriefingHTMLExporter().from_notebook_node(nb)
     written = []
-    if "html" in formats:
-        write_atomic(out_dir / f"{stem}.html", html)
-        written.append(out_dir / f"{stem}.html")
-    if "pdf" in formats:
-        write_atomic(out_dir / f"{stem}.pdf", html_to_pdf(html))
-        written.append(out_dir / f"{stem}.pdf")
+    for name, data in render_formats(nb, stem, formats).items():
+        write_atomic(out_dir / name, data)
+        written.append(out_dir / name)
     return written
+
+
+RENDERERS = {
+    "html": lambda nb: BriefingHTMLExporter().from_notebook_node(nb)[0].encode("utf-8"),
+    "pdf": notebook_pdf,
+}
+"""Output formats by name (as nbconvert's `get_exporter` looks exporters up)."""
+
+
+def render_formats(nb, stem: str, formats: tuple[str, ...] = ("html", "pdf")
+                   ) -> dict[str, bytes]:
+    """An executed briefing in each format asked for, as `{file name: bytes}`: the one
+    rendering function for `stpreport render` and the build's workers alike. Writes nothing."""
+    return {f"{stem}.{name}": RENDERERS[name](nb) for name in formats}

@@ -1,4 +1,4 @@
-"""The briefings end to end: real Papermill, real nbconvert, real WeasyPrint, read back."""
+"""The briefings end to end: real Papermill, real nbconvert, real Typst, read back."""
 
 from __future__ import annotations
 
@@ -60,6 +60,8 @@ def packs(tmp_path_factory) -> dict[str, dict]:
     runs = {
         "E54000008": ("footprint.ipynb", {"footprint": "E54000008", "edition": "test-1"}, None),
         "E54000013": ("footprint.ipynb", {"footprint": "E54000013", "edition": "test-1"}, None),
+        # the longest footprint name: the hardest test of the title, header and labels
+        "E54000045": ("footprint.ipynb", {"footprint": "E54000045", "edition": "test-1"}, None),
         "ALLPEARS": ("footprint.ipynb", {"footprint": "ALLPEARS", "edition": "test-1",
                                          "figures": str(small)}, small),
         "national": ("national.ipynb", {"edition": "test-1"}, None),
@@ -89,12 +91,14 @@ def test_footprint_pack_html_is_offline_codeless_and_carries_the_numbers(packs, 
     for number in key_numbers(code, pack["figures"]):
         assert number in verdict
     assert html.count("<h1>") == 1 and "<h2" in html
-    figures = re.findall(r"<figure [^>]*>", html)
-    assert figures and all('role="img"' in f and 'aria-label="' in f for f in figures)
-    assert html.count("<figcaption>") == len(figures)
+    figures = re.findall(r"<figure[^>]*>\s*<svg [^>]*>", html)
+    assert figures and all('role="img"' not in f.split("<svg")[0] for f in figures)
+    svgs = [f.split("<svg")[1] for f in figures]  # nbconvert sorts the attributes
+    assert all('role="img"' in svg and 'aria-label="' in svg for svg in svgs)
+    assert html.count("<figcaption>") == len(figures) == html.count("<figure")
 
 
-@pytest.mark.parametrize("code", ["E54000008", "E54000013", "ALLPEARS"])
+@pytest.mark.parametrize("code", ["E54000008", "E54000013", "E54000045", "ALLPEARS"])
 def test_footprint_pack_pdf_is_a4_and_names_the_footprint(packs, code):
     pack = packs[code]
     reader = PdfReader(pack["pdf"])
@@ -180,3 +184,80 @@ def test_nbconvert_finds_the_exporters(packs, tmp_path):
                              "--output-dir", str(tmp_path)], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert "Cheshire and Merseyside" in (tmp_path / "E54000008.html").read_text()
+    result = subprocess.run([sys.executable, "-m", "jupyter", "nbconvert", "--to",
+                             "stpreport_pdf", str(packs["E54000008"]["executed"]),
+                             "--output-dir", str(tmp_path)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "E54000008.pdf").read_bytes() == packs["E54000008"]["pdf"].read_bytes()
+
+
+def content_lines(page_text: str) -> list[str]:
+    """A page's extracted lines without its running header (first) and footer (last)."""
+    return [line for line in page_text.splitlines() if line.strip()][1:-1]
+
+
+@pytest.mark.parametrize("code", ["E54000008", "E54000045"])
+def test_pdf_page_one_holds_the_verdict_and_the_same_numbers_as_the_html(packs, code):
+    pack = packs[code]
+    html_numbers = re.findall(r'<span class="value">([^<]*)</span>', pack["html"])
+    assert len(html_numbers) == 4
+    first = " ".join(pack["text"][0].split())
+    assert "Rating:" in first
+    for number in html_numbers:
+        assert number in first
+
+
+@pytest.mark.parametrize("code", ["E54000045", "national"])
+def test_pdf_layout_no_stranded_heading_or_lone_caption(packs, code):
+    pack = packs[code]
+    nb = nbformat.read(str(pack["executed"]), as_version=4)
+    headings = {line.lstrip("#").strip() for c in nb.cells if c.cell_type == "markdown"
+                for line in c.source.splitlines() if line.startswith("#")}
+    for number, page in enumerate(pack["text"], start=1):
+        lines = content_lines(page)
+        assert len(lines) >= 3, f"page {number} holds only {lines}"
+        assert lines[-1].strip() not in headings, f"page {number} ends with a heading"
+
+
+@pytest.mark.parametrize("code", ["E54000008", "national"])
+def test_pdf_is_tagged_with_title_language_outline_and_alt_text(packs, code):
+    reader = PdfReader(packs[code]["pdf"])
+    root = reader.trailer["/Root"]
+    assert "/StructTreeRoot" in root and root["/Lang"] == "en-GB" and "/Outlines" in root
+    assert reader.metadata.title and "/Metadata" in root
+    images = [e for e in _struct(root["/StructTreeRoot"]) if e["/S"] == "/Figure"]
+    assert images and all(str(e.get("/Alt", "")).strip() for e in images)
+    for page in reader.pages:  # running header and footer: pagination artifacts, not content
+        stream = page.get_contents().get_data()
+        assert b"/Subtype/Header/Type/Pagination" in stream
+        assert b"/Subtype/Footer/Type/Pagination" in stream
+
+
+def test_a_table_across_pages_repeats_its_header_row(packs):
+    pages = [t for t in packs["E54000008"]["text"] if "Assumption Source" in t]
+    assert len(pages) >= 2  # the assumptions table runs over pages, its header on each
+
+
+def _struct(node) -> list:
+    found, todo = [], [node.get_object()]
+    while todo:
+        kids = todo.pop().get("/K")
+        kids = kids.get_object() if kids is not None else []
+        for kid in kids if isinstance(kids, list) else [kids]:
+            kid = kid.get_object()
+            if hasattr(kid, "get") and "/S" in kid:
+                found.append(kid)
+                todo.append(kid)
+    return found
+
+
+@pytest.mark.parametrize("code", ["E54000008", "national"])
+def test_html_reads_on_a_phone(packs, code):
+    html = packs[code]["html"]
+    assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in html
+    assert "<th scope=\"col\"></th>" not in html and "<th></th>" not in html
+    wraps = re.findall(r"<div [^>]*>", html)  # nbconvert sorts attributes
+    wraps = [w for w in wraps if 'class="table-wrap"' in w]
+    assert html.count("<table") == len(wraps)
+    assert all('role="region"' in w and 'tabindex="0"' in w and "aria-label=" in w for w in wraps)
+    assert 'href="index.html"' in html

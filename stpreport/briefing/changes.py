@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from stpreport.briefing.context import Context
-from stpreport.briefing.html import Col, para, table
+from stpreport.briefing.html import Block, Col, join, para, table
 from stpreport.fingerprint import figures_slice
 from stpreport.formatting import clip, money, percent, pp
 from stpreport.inputs import Figures, load_figures
@@ -67,7 +67,7 @@ def key_number_changes(old: pd.Series, new: dict) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def changes_section(ctx: Context, code: str | None, previous: str | None) -> str:
+def changes_section(ctx: Context, code: str | None, previous: str | None) -> Block:
     if not previous:
         return para("No previous edition was given: this is the first edition.")
     folder = Path(previous)
@@ -89,7 +89,7 @@ def changes_section(ctx: Context, code: str | None, previous: str | None) -> str
     except InputError:
         parts.append(para("The previous edition's figures could not be read, so the figures "
                           "that changed cannot be listed."))
-        return "".join(parts)
+        return join(parts)
     changed = figure_changes(old_figures, ctx.figures, code)
     if changed.empty:
         parts.append(para("No figure changed; any change above comes from the assumptions or "
@@ -99,4 +99,4 @@ def changes_section(ctx: Context, code: str | None, previous: str | None) -> str
                                      Col("column", "Figure"), Col("before", "Before", clip),
                                      Col("after", "Now", clip)],
                            f"Figures that changed ({len(changed)})", css="small"))
-    return "".join(parts)
+    return join(parts)

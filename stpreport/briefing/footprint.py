@@ -10,13 +10,13 @@ from stpreport.briefing.changes import changes_section
 from stpreport.briefing.context import Context, load_context
 from stpreport.briefing.html import (
     Col,
-    esc,
     figure,
-    key_numbers,
+    join,
     money_col,
     para,
     percent_col,
     table,
+    verdict_box,
 )
 from stpreport.briefing.sections import HTMLBlock, Meta, method_and_sources, provenance, title_block
 from stpreport.briefing.sensitivity import sensitivity_block
@@ -84,20 +84,16 @@ class FootprintPack:
             ("Chance the plan balances", chance(r["p_balance"]), "chance"),
         ]
         rating = str(r["rating"])
-        nhse = (f" NHS England's July 2017 rating: <strong>{esc(r['nhse_rating'])}</strong>."
-                if r["nhse_rating"] else " NHS England's July 2017 rating: not published.")
+        nhse = (f"NHS England's July 2017 rating: {r['nhse_rating']}." if r["nhse_rating"]
+                else "NHS England's July 2017 rating: not published.")
         rank = (f"Rank {int(r['rank'])} of {len(an.summary)} by honest gap per head (80% "
                 f"range {int(r['rank_low'])} to {int(r['rank_high'])}).")
         shown = {**r, "total_gap": honest + savings, "expected_savings": savings,
                  "honest_gap": honest}  # the paragraph states the boxes' rounded numbers
         text = words.verdict_paragraph(self.row["name"], shown, an.drivers[self.code],
                                        self.ctx.assumptions)
-        return HTMLBlock(
-            f'<section class="verdict rating-{esc(rating.replace(" ", "-"))}" '
-            f'aria-label="Verdict"><p class="rating">Rating: <strong>{esc(rating)}</strong>.'
-            f"{nhse}</p>{key_numbers(numbers)}"
-            f"{para(text, 'verdict-text')}{para(rank + ' ' + self._rating_basis(), 'small')}"
-            "</section>")
+        return HTMLBlock(verdict_box("Verdict", numbers, text, rating=rating, beside=nhse,
+                                     note=rank + " " + self._rating_basis()))
 
     def _rating_basis(self) -> str:
         r = self.row
@@ -125,10 +121,9 @@ class FootprintPack:
                f"{money(t['cost'].iloc[-1])} in {YEARS[-1]}, funding from "
                f"{money(t['funding'].iloc[0])} to {money(t['funding'].iloc[-1])}.")
         base = r["base_deficit"]
-        start = (f"In {YEARS[0]} the footprint spent {money(base)} more than its allocation."
-                 if base > 0.5 else
-                 f"In {YEARS[0]} the footprint spent {money(-base)} less than its allocation."
-                 if base < -0.5 else f"In {YEARS[0]} the footprint spent its allocation.")
+        start = (f"In {YEARS[0]} the footprint spent {words.more_or_less(base)} than its "
+                 "allocation." if abs(base) >= 0.5 else
+                 f"In {YEARS[0]} the footprint spent its allocation.")
         text = [para(f"{start} With {words.growth_sentence(a)}, the do-nothing gap reaches "
                      f"{money(r['do_nothing_gap'])} by {YEARS[-1]} "
                      f"({per_head(r['do_nothing_gap'] * 1e6 / r['population'])} per head).")]
@@ -149,7 +144,7 @@ class FootprintPack:
                              f"{money(r['social_care_gap'])}" + (
                                  f" (the plan states {money(stated)})." if pd.notna(stated)
                                  else ".")))
-        return HTMLBlock("".join(text) + figure(svg, alt, "Figure: the do-nothing gap", data))
+        return HTMLBlock(join(text) + figure(svg, alt, "Figure: the do-nothing gap", data))
 
     def _stated_comparison(self) -> str:
         r, a = self.row, self.ctx.assumptions
@@ -258,7 +253,7 @@ class FootprintPack:
                                    "name": "Total",
                                    "planned_saving": money(frame["planned_saving"].sum(), 1),
                                    "expected": money(frame["expected"].sum(), 1)}))
-        return HTMLBlock("".join(parts))
+        return HTMLBlock(join(parts))
 
     # -- capital ------------------------------------------------------------------------------
     def capital(self) -> HTMLBlock:
@@ -345,7 +340,7 @@ class FootprintPack:
             text.append(para(f"Financing levers could carry up to {money(plan.financing)} of "
                              "that as deficit for a while; they move the gap, they do not "
                              "close it."))
-        return HTMLBlock("".join(text) + table(levers, [
+        return HTMLBlock(join(text) + table(levers, [
             Col("label", "Lever"), Col("needs", "Decided", nowrap=True),
             money_col("value", "On the menu", 1), money_col("released", "Used", 1),
             Col("harm", "Harm per £100m", lambda v: f"{v:g}", True),

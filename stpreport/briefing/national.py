@@ -14,11 +14,11 @@ from stpreport.briefing.context import Context, load_context
 from stpreport.briefing.html import (
     Col,
     figure,
-    key_numbers,
     money_col,
     para,
     percent_col,
     table,
+    verdict_box,
 )
 from stpreport.briefing.sections import HTMLBlock, Meta, method_and_sources, provenance, title_block
 from stpreport.briefing.sensitivity import sensitivity_block
@@ -79,10 +79,8 @@ class NationalBriefing:
                 f"{chance(t['national_p_balance'])}. Ratings: {ratings}. To be {conf} sure "
                 f"in every footprint, after every lever on the menu, {money(t['still_needed'])} "
                 "can only come from new money.")
-        return HTMLBlock(f'<section class="verdict" aria-label="Headline">'
-                         f"{key_numbers(numbers)}{para(text, 'verdict-text')}"
-                         f"{para('The boxes are rounded so that the parts add up.', 'small')}"
-                         "</section>")
+        return HTMLBlock(verdict_box("Headline", numbers, text,
+                                     note="The boxes are rounded so that the parts add up."))
 
     def uncertainty(self) -> HTMLBlock:
         t, a = self.t, self.ctx.assumptions

@@ -16,7 +16,7 @@ from stpreport.analysis.compare import (
 )
 from stpreport.briefing import charts
 from stpreport.briefing.context import Context, load_context
-from stpreport.briefing.html import Col, figure, money_col, para, table
+from stpreport.briefing.html import Col, figure, join, money_col, para, table
 from stpreport.briefing.sections import HTMLBlock, Meta, provenance, title_block
 from stpreport.formatting import clip, money
 from stpreport.scenarios import Scenario, load_scenarios
@@ -70,7 +70,7 @@ class ScenarioComparison:
         for s in self.scenarios:
             for key, source in s.changes:
                 rows.append({"name": s.name, "title": s.title, "what": key, "source": source})
-        described = "".join(para(f"{s.title}. {s.description}") for s in self.scenarios)
+        described = join(para(f"{s.title}. {s.description}") for s in self.scenarios)
         return HTMLBlock(described + table(pd.DataFrame(rows), [
             Col("name", "Scenario", nowrap=True), Col("title", "Title"),
             Col("what", "Assumption changed"), Col("source", "Source")],
@@ -102,7 +102,7 @@ class ScenarioComparison:
             "National figures by scenario (£m)")
         alt = ("Bar chart of the national honest gap, expected and at 80% confidence, under "
                f"the base and {len(self.scenarios)} scenarios.")
-        return HTMLBlock("".join(lines) + figure(svg, alt, "Figure: scenarios", data))
+        return HTMLBlock(join(lines) + figure(svg, alt, "Figure: scenarios", data))
 
     def ratings(self) -> HTMLBlock:
         n = self.national.reset_index()
@@ -139,7 +139,7 @@ class ScenarioComparison:
         columns = [Col("name", "Footprint", clip)] + [
             money_col(f"honest_gap:{name}", f"{name}") for name in self.analyses] + [
             Col(f"rating:{name}", f"Rating: {name}", nowrap=True) for name in self.analyses]
-        return HTMLBlock("".join(parts) + table(frame, columns, "Honest gap (£m) and rating of "
+        return HTMLBlock(join(parts) + table(frame, columns, "Honest gap (£m) and rating of "
                                                              "every footprint, by scenario",
                                                 css="small"))
 

@@ -4,22 +4,13 @@ from __future__ import annotations
 
 import pandas as pd
 
+from stpreport.briefing.blocks import Block, Section, call
 from stpreport.briefing.context import Context, provenance_items
 from stpreport.briefing.html import Col, definition_list, esc, illustrative_notice, para, table
 from stpreport.briefing.meta import META_MIMETYPE
 
-
-class HTMLBlock:
-    """Displayed by Jupyter as HTML (and carried as such into the executed notebook)."""
-
-    def __init__(self, html: str):
-        self.html = html
-
-    def _repr_html_(self) -> str:
-        return self.html
-
-    def __repr__(self) -> str:  # what a plain-text front end shows
-        return "<stpreport briefing section>"
+HTMLBlock = Section
+"""The name sections had when they were HTML only: a section now carries HTML and Typst."""
 
 
 class Meta:
@@ -33,21 +24,25 @@ class Meta:
         return {META_MIMETYPE: self.data, "text/plain": ""}
 
 
-def title_block(title: str, subtitle: str, illustrative: bool) -> HTMLBlock:
+KICKER = "Sustainability and Transformation Plan briefing"
+
+
+def title_block(title: str, subtitle: str, illustrative: bool) -> Section:
     notice = illustrative_notice() if illustrative else ""
-    return HTMLBlock(f'<header class="title-block"><p class="kicker">Sustainability and '
-                     f"Transformation Plan briefing</p><h1>{esc(title)}</h1>"
-                     f'<p class="subtitle">{esc(subtitle)}</p></header>{notice}')
+    head = Block(f'<header class="title-block"><p class="kicker">{esc(KICKER)}</p>'
+                 f'<h1>{esc(title)}</h1><p class="subtitle">{esc(subtitle)}</p></header>',
+                 call("stp-title", title, kicker=KICKER, subtitle=subtitle))
+    return Section(head + notice)
 
 
-def assumptions_table(ctx: Context) -> str:
+def assumptions_table(ctx: Context) -> Block:
     rows = [{"assumption": key, "source": source} for key, source in
             sorted(ctx.assumptions.sources.items())]
     return table(pd.DataFrame(rows), [Col("assumption", "Assumption"), Col("source", "Source")],
                  f"Every assumption and its source ({ctx.params_path})", css="small")
 
 
-def sources_table(ctx: Context, code: str | None) -> str:
+def sources_table(ctx: Context, code: str | None) -> Block:
     """Published figures used, with sources; illustrative and supplied ones counted."""
     statuses = ctx.figures.figure_statuses(code)
     counts = statuses["status"].value_counts()
@@ -65,9 +60,9 @@ def sources_table(ctx: Context, code: str | None) -> str:
         "Published figures and their sources (confidence as in EVIDENCE.md)", css="small")
 
 
-def method_and_sources(ctx: Context, code: str | None) -> HTMLBlock:
-    return HTMLBlock(sources_table(ctx, code) + assumptions_table(ctx))
+def method_and_sources(ctx: Context, code: str | None) -> Section:
+    return Section(sources_table(ctx, code) + assumptions_table(ctx))
 
 
-def provenance(ctx: Context, code: str | None) -> HTMLBlock:
-    return HTMLBlock(definition_list(provenance_items(ctx, code), css="provenance"))
+def provenance(ctx: Context, code: str | None) -> Section:
+    return Section(definition_list(provenance_items(ctx, code), css="provenance"))

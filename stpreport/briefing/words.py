@@ -11,6 +11,14 @@ from stpreport.schema import CATEGORY_LABELS
 TARGET_YEAR = YEARS[-1]
 
 
+def more_or_less(value: float, *, more: str = "more", less: str = "less",
+                 digits: int = 0) -> str:
+    """'£14m more' for 14, '£14m less' for -14, '£0m more' for nothing: the amount always
+    positive, the direction in the word."""
+    amount = money(abs(value), digits)
+    return f"{amount} {less if round(value, digits) < 0 else more}"
+
+
 def driver_phrase(code: str, amount: float) -> str:
     """One driver of the honest gap (verdict.drivers) with its size."""
     if code.startswith("undelivered:"):

@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from stpreport import __version__
 from stpreport.analysis import SUMMARY_COLUMNS, Analysis
 from stpreport.atomic import write_atomic
-from stpreport.briefing.html import Col, esc, illustrative_notice, money_col, percent_col, table
-from stpreport.briefing.stylesheet import CSS
+from stpreport.briefing.html import Col, money_col, percent_col, table
+from stpreport.briefing.pages import edition_index_page
 from stpreport.build.plan import NATIONAL
 from stpreport.cells import neutralise_frame
 from stpreport.formatting import clip
@@ -63,16 +64,11 @@ def write_index(folder: Path, analysis: Analysis, runs: dict[str, dict], edition
     ]
     if "pdf" in formats:
         columns.append(Col("code", "PDF", lambda c: "PDF", href=lambda r: f"{r['code']}.pdf"))
-    national = _status(runs.get(NATIONAL))
-    links = " · ".join(f'<a href="{NATIONAL}.{f}">{f.upper()}</a>' for f in formats)
-    notice = illustrative_notice() if analysis.national["totals"]["illustrative"] else ""
-    page = (f'<!DOCTYPE html><html lang="en-GB"><head><meta charset="utf-8">'
-            f"<title>STP briefings, edition {esc(edition)}</title><style>{CSS}</style></head>"
-            f"<body><main><h1>STP briefings, edition {esc(edition)}</h1>{notice}"
-            f"<h2>National briefing</h2><p>{links} ({esc(national)})</p>"
-            f"<h2>Footprint packs</h2>"
-            + table(frame, columns, f"{len(frame)} footprints", css="league")
-            + "</main></body></html>\n")
+    page = edition_index_page(
+        edition=edition, packs=table(frame, columns, f"{len(frame)} footprints", css="league"),
+        national_links=[(f.upper(), f"{NATIONAL}.{f}") for f in formats],
+        national_status=_status(runs.get(NATIONAL)),
+        illustrative=bool(analysis.national["totals"]["illustrative"]), version=__version__)
     write_atomic(folder / "index.html", page)
 
 
