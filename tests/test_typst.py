@@ -260,3 +260,12 @@ def test_a_notebook_without_briefing_sections_is_refused_with_a_reason():
     nb = new_notebook(cells=[new_markdown_cell("## The gap"), new_code_cell("1 + 1")])
     with pytest.raises(ValueError, match="execute it again"):
         notebook_pdf(nb)
+
+
+def test_a_pdf_links_to_the_pdf_beside_it_and_an_html_page_to_the_html():
+    from stpreport.briefing.html import pdf_link
+
+    assert pdf_link("E54000008.html") == "E54000008.pdf"
+    assert pdf_link("index.html") == "index.pdf"
+    assert pdf_link("https://example.org/a.html") == "https://example.org/a.html"
+    assert pdf_link("/abs/a.html") == "/abs/a.html"

@@ -114,7 +114,15 @@ def _cell(col: Col, record: dict) -> str:
 
 def _typst_cell(col: Col, record: dict) -> str | dict[str, str]:
     text = soft_breaks(str(col.show(record[col.key])))
-    return {"text": text, "href": str(col.href(record))} if col.href else text
+    return {"text": text, "href": pdf_link(str(col.href(record)))} if col.href else text
+
+
+def pdf_link(href: str) -> str:
+    """A link from a PDF: a relative link to a briefing's HTML page goes to its PDF beside it
+    (E54000008.html -> E54000008.pdf), so links work in a folder of PDFs that was mailed or
+    zipped; anything else is kept."""
+    relative = ":" not in href and not href.startswith(("/", "#"))
+    return href.removesuffix(".html") + ".pdf" if relative and href.endswith(".html") else href
 
 
 def figure(svg: str, alt: str, caption: str, data_table: Block | str = "") -> Block:
