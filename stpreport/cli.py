@@ -163,7 +163,7 @@ def render(notebook: Path, out: Path | None, formats: str) -> None:
 
 
 def _build_options(figures, params, out, edition, only, formats, jobs, force, notebooks):
-    from stpreport.build.runner import BuildOptions
+    from stpreport.pipeline.runner import BuildOptions
 
     return BuildOptions(figures=figures, params=params, out=out, edition=edition,
                         only=list(only) or None, formats=_formats(formats),
@@ -196,9 +196,9 @@ def _build_arguments(command):
 @_build_arguments
 def build(figures, params, out, edition, only, formats, jobs, force, notebooks) -> None:
     """Build every briefing (HTML, PDF, executed notebook), the index and the summaries."""
-    from stpreport.build.manifest import BuildLocked
-    from stpreport.build.progress import Progress
-    from stpreport.build.runner import run_build
+    from stpreport.pipeline.manifest import BuildLocked
+    from stpreport.pipeline.progress import Progress
+    from stpreport.pipeline.runner import run_build
 
     options = _build_options(figures, params, out, edition, only, formats, jobs, force,
                              notebooks)
@@ -231,7 +231,7 @@ def build(figures, params, out, edition, only, formats, jobs, force, notebooks) 
 @_build_arguments
 def explain(figures, params, out, edition, only, formats, jobs, force, notebooks) -> None:
     """Say what a build would run, and why."""
-    from stpreport.build.runner import explain as plan
+    from stpreport.pipeline.runner import explain as plan
 
     options = _build_options(figures, params, out, edition, only, formats, jobs, force,
                              notebooks)
@@ -250,7 +250,7 @@ def explain(figures, params, out, edition, only, formats, jobs, force, notebooks
 def diff(edition_a: str, edition_b: str, out: Path) -> None:
     """What changed from EDITION_A to EDITION_B: figures and key numbers, footprint by
     footprint."""
-    from stpreport.build.compare import compare_editions
+    from stpreport.pipeline.compare import compare_editions
 
     try:
         lines = compare_editions(out / edition_a, out / edition_b)

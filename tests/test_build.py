@@ -17,8 +17,8 @@ from click.testing import CliRunner
 from helpers import copy_figures, read_rows, write_rows
 from pypdf import PdfReader
 
-from stpreport.build.runner import BuildOptions, run_build
 from stpreport.cli import main
+from stpreport.pipeline.runner import BuildOptions, run_build
 
 ROOT = Path(__file__).resolve().parent.parent
 CODES = ["E54000008", "E54000031", "E54000041"]

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from helpers import copy_figures
 
-from stpreport.build.pool import run_jobs
-from stpreport.build.runner import BuildOptions, _analysis, job_for, prepare, run_build
+from stpreport.pipeline.pool import run_jobs
+from stpreport.pipeline.runner import BuildOptions, _analysis, job_for, prepare, run_build
 
 ROOT = Path(__file__).resolve().parent.parent
 CODES = ["E54000008", "E54000031", "E54000041"]

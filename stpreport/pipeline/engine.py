@@ -6,7 +6,7 @@ notebooks (`%reset -f`, figures closed); the analysis is cached in the kernel on
 files' paths and modification times, and is a pure function of them, so a pack is the same
 whether it is built alone, first, or after other footprints.
 
-The engine (`stpreport.build.papermill_engine`) is registered with Papermill as
+The engine (`stpreport.pipeline.papermill_engine`) is registered with Papermill as
 `stpreport_warm` through the `papermill.engine` entry point.
 """
 
@@ -89,7 +89,7 @@ def execute(input_path: str, parameters: dict[str, Any], kernel: WarmKernel,
     import papermill as pm  # first: papermill loads the stpreport_warm entry point as it starts
     from papermill.engines import papermill_engines
 
-    from stpreport.build.papermill_engine import WarmEngine
+    from stpreport.pipeline.papermill_engine import WarmEngine
 
     papermill_engines.register("stpreport_warm", WarmEngine)  # also when run without installing
     nb = pm.execute_notebook(input_path, None, parameters=parameters,

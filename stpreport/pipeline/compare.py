@@ -7,8 +7,8 @@ from pathlib import Path
 import pandas as pd
 
 from stpreport.briefing.changes import KEY_NUMBERS, figure_changes
-from stpreport.build.outputs import SNAPSHOT
 from stpreport.inputs import load_figures
+from stpreport.pipeline.outputs import SNAPSHOT
 from stpreport.problems import InputError
 
 

@@ -11,9 +11,9 @@ from stpreport.analysis import SUMMARY_COLUMNS, Analysis
 from stpreport.atomic import write_atomic
 from stpreport.briefing.html import Col, esc, illustrative_notice, money_col, percent_col, table
 from stpreport.briefing.stylesheet import CSS
-from stpreport.build.plan import NATIONAL
 from stpreport.formatting import clip
 from stpreport.inputs import Figures
+from stpreport.pipeline.plan import NATIONAL
 
 SNAPSHOT = "figures"
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
-from stpreport.build.worker import serve
+from stpreport.pipeline.worker import serve
 
 RETIRE_AFTER = 16
 """Jobs after which a worker is replaced, if more than `workers` x RETIRE_AFTER / 2 jobs are

@@ -1,7 +1,7 @@
 """The `stpreport_warm` Papermill engine: nbclient on a kernel that outlives the notebook.
 
 Papermill imports this module itself, through the `papermill.engine` entry point, while it
-starts; import `stpreport.build.engine` rather than this module.
+starts; import `stpreport.pipeline.engine` rather than this module.
 """
 
 from __future__ import annotations

@@ -22,11 +22,11 @@ from typing import Any
 
 from stpreport.assumptions import Assumptions, default_assumptions_path, load_assumptions
 from stpreport.atomic import write_atomic
-from stpreport.build.manifest import edition_lock, read_manifest, write_manifest
-from stpreport.build.outputs import write_index, write_snapshot, write_summaries
-from stpreport.build.plan import NATIONAL, Run, inputs_fingerprint, plan_runs, reasons
-from stpreport.build.pool import run_jobs
 from stpreport.inputs import Figures, bundled_figures_path, load_figures
+from stpreport.pipeline.manifest import edition_lock, read_manifest, write_manifest
+from stpreport.pipeline.outputs import write_index, write_snapshot, write_summaries
+from stpreport.pipeline.plan import NATIONAL, Run, inputs_fingerprint, plan_runs, reasons
+from stpreport.pipeline.pool import run_jobs
 from stpreport.problems import InputError, Problem
 
 CACHE_PREFIX = ".analysis-"

@@ -33,7 +33,7 @@ def serve(conn: Connection) -> None:
     global _KERNEL
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle
     signal.signal(signal.SIGTERM, _stop)
-    from stpreport.build.engine import WarmKernel
+    from stpreport.pipeline.engine import WarmKernel
 
     _KERNEL = WarmKernel()
     try:
@@ -66,7 +66,7 @@ def run_job(job: dict) -> dict:
     from papermill.exceptions import PapermillExecutionError
 
     from stpreport.atomic import write_atomic
-    from stpreport.build.engine import execute
+    from stpreport.pipeline.engine import execute
     from stpreport.render import BriefingHTMLExporter, html_to_pdf
 
     key, folder, formats = job["key"], Path(job["folder"]), job["formats"]
