@@ -24,7 +24,8 @@ WARM_UP = "import stpreport.briefing.footprint, stpreport.briefing.national"
 
 
 class WarmKernel:
-    """One kernel, started on first use and again if it dies."""
+    """One kernel, started on first use and again if it dies; a context manager that shuts it
+    down. Its owner (the worker) passes it to each job."""
 
     def __init__(self, kernel_name: str = "python3"):
         self.kernel_name = kernel_name
@@ -65,7 +66,14 @@ class WarmKernel:
         km.client_class = "jupyter_client.asynchronous.AsyncKernelClient"
         self.kc = km.client()
         self.kc.start_channels()
+        self.kc.allow_stdin = False
         return km
+
+    def __enter__(self) -> WarmKernel:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.shutdown()
 
     def shutdown(self) -> None:
         if self.kc is not None:
