@@ -1,16 +1,18 @@
-"""The build's worker processes: retired and replaced, dying alone, failing cleanly."""
+"""The build's worker processes: replaced when they die, dying alone, failing cleanly."""
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import signal
 from pathlib import Path
 
 import pytest
 from helpers import copy_figures
 
 from stpreport.pipeline.pool import run_jobs
-from stpreport.pipeline.runner import BuildOptions, _analysis, job_for, prepare, run_build
+from stpreport.pipeline.runner import BuildOptions, analysis, job_for, prepare, run_build
 
 ROOT = Path(__file__).resolve().parent.parent
 CODES = ["E54000008", "E54000031", "E54000041"]
@@ -26,23 +28,40 @@ def figures(tmp_path_factory) -> Path:
     return copy_figures(tmp_path_factory.mktemp("fig") / "figures", CODES)
 
 
-def test_retired_workers_are_replaced_and_build_the_same_bytes(tmp_path, figures):
-    options = BuildOptions(figures=figures, out=tmp_path / "pool", edition="ed1", jobs=2)
-    prepared = prepare(options)
-    prepared.folder.mkdir(parents=True)
-    _analysis(prepared)  # the cache the notebooks read, as a build writes it
-    results: dict[str, dict] = {}
-    run_jobs([job_for(r, prepared.folder, options.formats) for r in prepared.runs], 2,
-             lambda job, result: results.setdefault(job["key"], result), retire_after=1)
-    assert sorted(results) == sorted([*CODES, "national"])
-    assert all(r["status"] == "ok" for r in results.values()), results
-    # two workers, each retired after one briefing while more than one was waiting
-    assert len({r["worker"] for r in results.values()}) >= 3
+def fake_worker(conn, parent, level):
+    """A worker without a kernel: answers each job at once; dies on the job keyed 'die'."""
+    conn.send({"status": "ready"})
+    while (job := conn.recv()) is not None:
+        if job["key"] == "die":
+            os.kill(os.getpid(), signal.SIGKILL)
+        conn.send({"key": job["key"], "status": "ok", "worker": os.getpid(),
+                   "build": job.get("build")})
 
-    reference = run_build(BuildOptions(figures=figures, out=tmp_path / "ref", edition="ed1",
-                                       jobs=2), lambda *a: None)
-    assert not reference.failed
-    assert briefings(prepared.folder) == briefings(reference.folder)
+
+def test_a_dying_worker_fails_its_job_alone_and_is_replaced():
+    results: dict[str, dict] = {}
+    jobs = [{"key": k} for k in ("a", "die", "b", "c", "d")]
+    run_jobs(jobs, 1, lambda job, result: results.setdefault(job["key"], result),
+             target=fake_worker)
+    assert results["die"] == {"key": "die", "status": "failed",
+                              "error": "the build worker running it died (killed by signal 9)"}
+    assert all(results[k]["status"] == "ok" for k in "abcd")
+    assert results["a"]["worker"] != results["d"]["worker"]  # a replacement took over
+
+
+def test_workers_return_bytes_and_write_nothing(tmp_path, figures):
+    options = BuildOptions(figures=figures, out=tmp_path / "pool", edition="ed1", jobs=2,
+                           formats=("html",))
+    prepared = prepare(options)
+    analysis(prepared)  # the cache the notebooks read, as a build writes it
+    results: dict[str, dict] = {}
+    run_jobs([job_for(r, options.formats, "t") for r in prepared.runs[:1]], 1,
+             lambda job, result: results.setdefault(job["key"], result))
+    (result,) = results.values()
+    assert result["status"] == "ok" and result["build"] == "t", result
+    assert sorted(result["files"]) == ["E54000008.html", "E54000008.ipynb"]
+    assert result["files"]["E54000008.html"].rstrip().endswith(b"</html>")
+    assert not (tmp_path / "pool").exists()
 
 
 def test_a_worker_that_dies_fails_only_the_briefing_it_was_running(tmp_path, figures):

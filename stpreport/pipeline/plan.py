@@ -1,16 +1,16 @@
 """Plan a build: which briefings exist, what each depends on, and which must run and why.
 
-A run's fingerprint covers its own slice of the figures, the national context it reads from
-the other footprints (the capital pot's chance and the total allocation that shares out the
-levers), the assumptions, the notebook's cells, the package (code and templates), the edition
-and the previous edition it compares with. Editing one footprint's schemes therefore reruns
-that footprint and the national briefing; editing capital, which moves the pot's chance for
-everyone, rightly reruns them all.
+A run's fingerprint covers its own slice of the figures, the slice of the national context
+its pack quotes (`national_slice`), the assumptions, the notebook's cells, the package (code
+and templates), the edition and the previous edition it compares with. Editing one
+footprint's schemes or allocation therefore reruns that footprint and the national briefing;
+editing capital, which moves the pot's chance for everyone, rightly reruns them all.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -56,11 +56,30 @@ def package_fingerprint() -> str:
     return digest(*parts)
 
 
-def national_context(figures: Figures, assumptions: Assumptions) -> str:
-    """What a pack reads from the other footprints: the pot's chance and total allocation."""
-    total_allocation = float(figures.footprints["nhs_allocation"].sum())
-    chance = pot_chance(figures.schemes, assumptions)
-    return digest(repr((chance, total_allocation)).encode())
+def national_slice(figures: Figures, assumptions: Assumptions, code: str) -> dict[str, object]:
+    """Every number from the other footprints that footprint `code`'s pack quotes or depends
+    on, by name. Its fingerprint is the pack's "national_context" component, so a change
+    elsewhere reruns this pack exactly when one of these numbers changes.
+
+    Keep it in step with `briefing/footprint.py` (and `briefing/context.py`): a pack that starts
+    quoting another national figure (a rank, an interval from the national Monte Carlo, a
+    regional total) must add it here, or that pack goes stale silently when it changes.
+    `tests/test_edition.py` checks that one footprint's allocation edit reruns that pack and the
+    national briefing only.
+    """
+    allocations = figures.footprints.set_index("code")["nhs_allocation"].astype(float)
+    return {
+        # the capital section: "footprints ask for X against a pot of Y, so each unsecured
+        # pound has a Z chance" (the pot itself is an assumption, fingerprinted with them)
+        "pot_chance": pot_chance(figures.schemes, assumptions),
+        "capital_requested": float(figures.schemes["capital_required"].sum()),
+        # what must give: each lever's national value is shared by allocation
+        "allocation_share": float(allocations[code] / allocations.sum()),
+    }
+
+
+def national_context(figures: Figures, assumptions: Assumptions, code: str) -> str:
+    return digest(repr(sorted(national_slice(figures, assumptions, code).items())).encode())
 
 
 def inputs_fingerprint(figures: Figures, params_path: Path) -> str:
@@ -79,7 +98,6 @@ def plan_runs(figures: Figures, assumptions: Assumptions, *, figures_path: Path,
         "assumptions": file_fingerprint(params_path),
         "package": package_fingerprint(),
         "edition": digest(f"{edition}|{build_date}".encode()),
-        "national_context": national_context(figures, assumptions),
     }
     base = {"figures": str(figures_path), "params": str(params_path), "edition": edition,
             "build_date": build_date, "previous": str(previous) if previous else None,
@@ -90,6 +108,7 @@ def plan_runs(figures: Figures, assumptions: Assumptions, *, figures_path: Path,
     notebook_print = notebook_fingerprint(notebook)
     for code in codes:
         components = shared | {"figures": figures_fingerprint(figures, code),
+                               "national_context": national_context(figures, assumptions, code),
                                "notebook": notebook_print,
                                "previous": previous_fingerprints.get(code, "none")}
         runs.append(Run(code, notebook, base | {"footprint": code}, components,
@@ -107,8 +126,10 @@ def _outputs(stem: str, formats: tuple[str, ...]) -> tuple[str, ...]:
     return (f"{stem}.ipynb", *(f"{stem}.{f}" for f in formats))
 
 
-def reasons(run: Run, entry: dict | None, folder: Path, force: bool) -> list[str]:
-    """Why `run` must run (empty: it is up to date)."""
+def reasons(run: Run, entry: dict | None, present: Callable[[str], bool], force: bool
+            ) -> list[str]:
+    """Why `run` must run (empty: it is up to date); `present(name)` says whether the edition
+    holds the output `name`."""
     if force:
         return ["--force"]
     if entry is None:
@@ -118,7 +139,7 @@ def reasons(run: Run, entry: dict | None, folder: Path, force: bool) -> list[str
         why.append("failed last time")
     old = entry.get("components", {})
     why += [f"{name} changed" for name, value in run.components.items() if old.get(name) != value]
-    missing = [name for name in run.outputs if not (folder / name).is_file()]
+    missing = [name for name in run.outputs if not present(name)]
     if missing:
         why.append("missing " + ", ".join(missing))
     return why

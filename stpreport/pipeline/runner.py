@@ -1,18 +1,24 @@
 """`stpreport build`: every briefing, in parallel, rebuilt only when its inputs change.
 
-The figures and assumptions are checked before anything is touched. The edition folder is
-locked, the runs are planned (`plan.py`), and the ones whose fingerprint changed go to a pool
-of worker processes, each with a warm kernel (`engine.py`). Each output is rendered in memory
-and written atomically; the manifest is rewritten after every finished run, so an interrupted
-build loses nothing already built and the next one redoes only what is missing. A failing
-briefing fails alone: its last good outputs stay, marked stale in the index.
+The figures and assumptions are checked before anything is touched. The edition is locked
+(`edition.py`), the runs are planned (`plan.py`), and the ones whose fingerprint changed go
+to a pool of worker processes, each with a warm kernel (`engine.py`). Workers render in memory
+and send the bytes back; this process alone writes them into the edition, atomically, and
+rewrites the manifest after every finished run, so an interrupted build loses nothing already
+built and the next one redoes only what is missing. A failing briefing fails alone: its last
+good outputs stay, marked stale in the index.
+
+An edition remembers the figures it was built from: a build of the same edition from other
+figures is refused unless `replace` is set, so two sets of figures never mix in one edition.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import logging
 import os
-import pickle
+import secrets
 import sys
 import time
 from collections.abc import Callable
@@ -21,21 +27,18 @@ from pathlib import Path
 from typing import Any
 
 from stpreport.assumptions import Assumptions, default_assumptions_path, load_assumptions
-from stpreport.atomic import write_atomic
+from stpreport.errors import EditionRefused
+from stpreport.fingerprint import figures_fingerprint
 from stpreport.inputs import Figures, bundled_figures_path, load_figures
-from stpreport.pipeline.manifest import edition_lock, read_manifest, write_manifest
-from stpreport.pipeline.outputs import write_index, write_snapshot, write_summaries
+from stpreport.paths import shown_path
+from stpreport.pipeline import cache
+from stpreport.pipeline.edition import INDEX, SUMMARY_CSV, SUMMARY_XLSX, Edition, now
+from stpreport.pipeline.outputs import index_file, snapshot_files, summary_files
 from stpreport.pipeline.plan import NATIONAL, Run, inputs_fingerprint, plan_runs, reasons
 from stpreport.pipeline.pool import run_jobs
 from stpreport.problems import InputError, Problem
 
-CACHE_PREFIX = ".analysis-"
-"""The analysis of one set of inputs, computed once per build and read by every notebook."""
-
-
-def _cache_path(folder: Path, inputs: str) -> Path:
-    """Where the analysis of the inputs with fingerprint `inputs` is kept in `folder`."""
-    return folder / f"{CACHE_PREFIX}{inputs}.pkl"
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -49,6 +52,8 @@ class BuildOptions:
     jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
     force: bool = False
     notebooks: Path | None = None  # folder with footprint.ipynb and national.ipynb
+    replace: bool = False  # rebuild an edition built from other figures from these ones
+    cache: Path | None = None  # the analysis cache's folder (default: `cache.cache_dir()`)
 
 
 @dataclass
@@ -56,12 +61,19 @@ class Prepared:
     options: BuildOptions
     figures: Figures
     assumptions: Assumptions
-    folder: Path
-    edition: str
-    manifest: dict
+    edition: Edition
+    manifest: dict  # what this build will record, besides the runs
     runs: list[Run]
     inputs: str  # fingerprint of all the figures, the assumptions and the package
     analysis: Any = None  # computed (or read from the cache) at most once, when needed
+
+    @property
+    def folder(self) -> Path:
+        return self.edition.folder
+
+    @property
+    def cache_entry(self) -> Path:
+        return cache.entry_path(self.inputs, self.options.cache)
 
 
 @dataclass
@@ -73,29 +85,17 @@ class BuildResult:
     seconds: float
 
 
-def _edition_label(label: str | None) -> str:
-    label = label or dt.date.today().isoformat()
-    if not label or "/" in label or "\\" in label or label.startswith(".") or len(label) > 64:
-        raise InputError([Problem("--edition", "must be a plain folder name (no slashes, not "
-                                  "starting with '.')", value=label)])
-    return label
-
-
-def _previous_edition(out: Path, edition: str, manifest: dict) -> Path | None:
-    """The edition this one compares with: fixed when the edition is first built, as the most
-    recently created other edition in the same output folder."""
-    if "previous" in manifest:
-        return Path(manifest["previous"]) if manifest["previous"] else None
-    others = []
-    for folder in out.iterdir() if out.is_dir() else []:
-        if folder.name != edition and (folder / "manifest.json").is_file():
-            created = read_manifest(folder).get("created", "")
-            others.append((created, folder.name, folder))
-    return max(others)[2].resolve() if others else None
+def _check_figures(edition: Edition, manifest: dict, figures: str, replace: bool) -> None:
+    """Refuse to mix two sets of figures in one edition (unless told to replace them)."""
+    recorded = manifest.get("figures_fingerprint")
+    if recorded and recorded != figures and not replace:
+        raise EditionRefused(
+            f"edition {edition.name} was built from other figures: build a new edition with "
+            f"--edition NAME, or rebuild this one from these figures with --replace")
 
 
 def prepare(options: BuildOptions) -> Prepared:
-    """Check everything and plan the build; raises InputError before anything is written."""
+    """Check everything and plan the build; raises before anything is written."""
     figures_path = (options.figures or bundled_figures_path()).resolve()
     params_path = (options.params or default_assumptions_path()).resolve()
     problems: list[Problem] = []
@@ -115,34 +115,37 @@ def prepare(options: BuildOptions) -> Prepared:
     if options.only:
         unknown = [c for c in options.only if c not in codes and c != NATIONAL]
         if unknown:
-            raise InputError([Problem("--only", f"is not a footprint in {figures_path} (see "
-                                      "stpreport footprints)", value=c) for c in unknown])
+            raise InputError([Problem("--only", f"is not a footprint in "
+                                      f"{shown_path(figures_path)} (see stpreport footprints)",
+                                      value=c) for c in unknown])
         codes = [c for c in codes if c in options.only]
-    edition = _edition_label(options.edition)
-    out = options.out.resolve()
-    folder = out / edition
-    manifest = read_manifest(folder)
-    previous = _previous_edition(out, edition, manifest)
-    previous_runs = read_manifest(previous).get("runs", {}) if previous else {}
+    edition = Edition(options.out.resolve(), options.edition or dt.date.today().isoformat())
+    manifest = edition.manifest()
+    figures_print = figures_fingerprint(figures, None)
+    _check_figures(edition, manifest, figures_print, options.replace)
+    previous = edition.previous()
+    previous_runs = previous.manifest().get("runs", {}) if previous else {}
     build_date = manifest.get("build_date") or dt.date.today().isoformat()
     inputs = inputs_fingerprint(figures, params_path)
-    cache = _cache_path(folder, inputs)
     runs = plan_runs(
         figures, assumptions, figures_path=figures_path, params_path=params_path, codes=codes,
         include_national=not options.only or NATIONAL in options.only,
-        formats=options.formats, edition=edition, build_date=build_date, previous=previous,
+        formats=options.formats, edition=edition.name, build_date=build_date,
+        previous=previous.folder if previous else None,
         notebooks=options.notebooks.resolve() if options.notebooks else None,
-        analysis_cache=cache,
+        analysis_cache=cache.entry_path(inputs, options.cache),
         previous_fingerprints={k: v.get("good") or "" for k, v in previous_runs.items()})
-    manifest = manifest | {"edition": edition, "build_date": build_date,
-                           "previous": str(previous) if previous else None}
-    return Prepared(options, figures, assumptions, folder, edition, manifest, runs, inputs)
+    recorded = {"edition": edition.name, "build_date": build_date,
+                "previous": previous.name if previous else None,
+                "figures": shown_path(figures_path), "params": shown_path(params_path),
+                "figures_fingerprint": figures_print}
+    return Prepared(options, figures, assumptions, edition, recorded, runs, inputs)
 
 
 def explain(options: BuildOptions) -> list[tuple[str, list[str]]]:
     prepared = prepare(options)
-    entries = prepared.manifest.get("runs", {})
-    return [(run.key, reasons(run, entries.get(run.key), prepared.folder, options.force))
+    entries = prepared.edition.manifest().get("runs", {})
+    return [(run.key, reasons(run, entries.get(run.key), prepared.edition.has, options.force))
             for run in prepared.runs]
 
 
@@ -172,89 +175,115 @@ def run_build(options: BuildOptions, progress: Callable[[int, int, str, dict], N
               ) -> BuildResult:
     started = time.perf_counter()
     prepared = prepare(options)
-    folder, manifest = prepared.folder, prepared.manifest
-    with edition_lock(folder):
-        manifest = read_manifest(folder) | {k: v for k, v in manifest.items() if k != "runs"}
-        manifest.setdefault("created", dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
+    edition = prepared.edition
+    with edition.locked():
+        manifest = edition.manifest()  # again, now that no other build can change it
+        _check_figures(edition, manifest, prepared.manifest["figures_fingerprint"],
+                       options.replace)
+        if "sequence" not in manifest:
+            manifest["sequence"] = edition.next_sequence()
+            manifest["previous"] = prepared.manifest["previous"]
+        manifest |= {k: v for k, v in prepared.manifest.items() if k != "previous"}
+        manifest.setdefault("created", now())
         manifest["versions"] = _versions()
-        manifest["figures"] = str(prepared.runs[0].parameters["figures"]) if prepared.runs \
-            else None
         entries = manifest.get("runs", {})
-        todo = [r for r in prepared.runs
-                if reasons(r, entries.get(r.key), folder, options.force)]
+        todo = []
+        for run in prepared.runs:
+            why = reasons(run, entries.get(run.key), edition.has, options.force)
+            if why:
+                todo.append(run)
+                log.info("%s: runs (%s)", run.key, "; ".join(why))
+            else:
+                log.info("%s: up to date, skipped", run.key)
         skipped = [r.key for r in prepared.runs if r not in todo]
         stale = bool(todo) or manifest.get("inputs") != prepared.inputs \
             or manifest.get("formats") != list(options.formats) \
-            or not all((folder / n).is_file() for n in ("summary.csv", "summary.xlsx",
-                                                         "index.html"))
-        failed = _execute(todo, folder, options, manifest, progress,
+            or not all(edition.has(n) for n in (SUMMARY_CSV, SUMMARY_XLSX, INDEX))
+        failed = _execute(todo, prepared, manifest, progress,
                           lambda: _write_tables(prepared, stale)) if todo else {}
         if not todo and stale:
             _write_tables(prepared, stale)
         if stale:
-            write_index(folder, _analysis(prepared), manifest.get("runs", {}),
-                        prepared.edition, options.formats)
+            edition.write_all(index_file(_analysis(prepared), manifest.get("runs", {}),
+                                         edition.name, options.formats))
         manifest["inputs"], manifest["formats"] = prepared.inputs, list(options.formats)
-        manifest["updated"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-        write_manifest(folder, manifest)
-        kept = _cache_path(folder, prepared.inputs)
-        for old in folder.glob(f"{CACHE_PREFIX}*.pkl"):
-            if old != kept:
-                old.unlink(missing_ok=True)
-    return BuildResult(folder, [r.key for r in todo if r.key not in failed], skipped, failed,
-                       time.perf_counter() - started)
+        manifest["updated"] = now()
+        edition.write_manifest(manifest)
+    return BuildResult(edition.folder, [r.key for r in todo if r.key not in failed], skipped,
+                       failed, time.perf_counter() - started)
 
 
-def _analysis(prepared: Prepared):
-    """The analysis of these inputs: computed once per build, kept in the edition folder for
-    the notebooks (and the next build) to read instead of computing it again."""
-    cache = _cache_path(prepared.folder, prepared.inputs)
+def _public(figures: Figures, assumptions: Assumptions) -> tuple[Figures, Assumptions]:
+    """The figures and assumptions as the briefings show them: where they came from as a
+    name relative to the project (or just a file name), never a local absolute path."""
+    return (dataclasses.replace(figures, location=shown_path(figures.location)),
+            dataclasses.replace(assumptions, location=shown_path(assumptions.location)))
+
+
+def analysis(prepared: Prepared):
+    """The analysis of these inputs: computed once per build, kept in the analysis cache
+    (`cache.py`, outside the edition) for the notebooks and the next build to read."""
     if prepared.analysis is not None:
         return prepared.analysis
-    from stpreport.analysis import analyse
 
-    loaded = None
-    if cache.is_file():
-        try:
-            loaded = pickle.loads(cache.read_bytes())[2]
-        except (pickle.UnpicklingError, EOFError, AttributeError, IndexError):
-            loaded = None
-    if loaded is None:
-        loaded = analyse(prepared.figures, prepared.assumptions)
-        write_atomic(cache, pickle.dumps((prepared.figures, prepared.assumptions, loaded),
-                                         protocol=pickle.HIGHEST_PROTOCOL))
-    prepared.analysis = loaded
-    return loaded
+    def compute() -> cache.Cached:
+        from stpreport.analysis import analyse
+
+        figures, assumptions = _public(prepared.figures, prepared.assumptions)
+        return cache.Cached(figures, assumptions, analyse(figures, assumptions))
+
+    cached, _ = cache.load_or_compute(prepared.inputs, compute, prepared.options.cache)
+    prepared.analysis = cached.analysis
+    return prepared.analysis
+
+
+_analysis = analysis
 
 
 def _write_tables(prepared: Prepared, stale: bool) -> None:
-    analysis = _analysis(prepared)  # also writes the cache the notebooks read
+    result = analysis(prepared)  # also writes the cache the notebooks read
     if stale:
-        write_snapshot(prepared.folder, prepared.figures)
-        write_summaries(prepared.folder, analysis)
+        prepared.edition.write_snapshot(snapshot_files(prepared.figures))
+        prepared.edition.write_all(summary_files(result))
 
 
-def job_for(run: Run, folder: Path, formats: tuple[str, ...]) -> dict:
-    """What a worker needs to build one run (`worker.run_job`)."""
+def job_for(run: Run, formats: tuple[str, ...], build: str = "") -> dict:
+    """What a worker needs to build one run (`worker.run_job`); `build` is the token of the
+    build that holds the edition, which a result must carry to be written."""
     return {"key": run.key, "notebook": str(run.notebook), "parameters": run.parameters,
-            "folder": str(folder), "formats": formats}
+            "formats": formats, "build": build}
 
 
-def _execute(todo: list[Run], folder: Path, options: BuildOptions, manifest: dict,
+def _execute(todo: list[Run], prepared: Prepared, manifest: dict,
              progress: Callable[[int, int, str, dict], None],
              meanwhile: Callable[[], None]) -> dict[str, str]:
-    """Run `todo` in worker processes (`pool.py`); `meanwhile` runs here while they start."""
+    """Run `todo` in worker processes (`pool.py`); `meanwhile` runs here while they start.
+    Each result's files are written here, into the edition this build holds."""
+    edition, options = prepared.edition, prepared.options
     failed: dict[str, str] = {}
     runs = {r.key: r for r in todo}
-    jobs = [job_for(r, folder, options.formats)
+    token = secrets.token_hex(8)
+    jobs = [job_for(r, options.formats, token)
             for r in sorted(todo, key=lambda r: r.key != NATIONAL)]  # the longest run first
 
     def finished(job: dict, result: dict) -> None:
         run = runs.pop(job["key"])
+        files = result.pop("files", None)
+        if result["status"] == "ok":
+            if result.get("build") != token or set(files or {}) != set(run.outputs):
+                result = {"key": run.key, "status": "failed",
+                          "error": "a worker answered for another build"}
+            else:
+                try:
+                    edition.write_all(files)
+                except OSError as exc:
+                    result = {"key": run.key, "status": "failed",
+                              "error": f"could not write {exc.filename or edition.folder}: "
+                                       f"{exc.strerror or exc}"}
         if result["status"] != "ok":
             failed[run.key] = result["error"]
         _record(manifest, run, result)
-        write_manifest(folder, manifest)
+        edition.write_manifest(manifest)
         progress(len(todo) - len(runs), len(todo), run.key, result)
 
     run_jobs(jobs, max(1, min(options.jobs, len(todo))), finished, meanwhile)
