@@ -1,10 +1,12 @@
 """Plan a build: which briefings exist, what each depends on, and which must run and why.
 
-A run's fingerprint covers its own slice of the figures, the slice of the national context
+A run's fingerprint covers its own slice of the figures, the slice of the national figures
 its pack quotes (`national_slice`), the assumptions, the notebook's cells, the package (code
 and templates), the edition and the previous edition it compares with. Editing one
-footprint's schemes or allocation therefore reruns that footprint and the national briefing;
-editing capital, which moves the pot's chance for everyone, rightly reruns them all.
+footprint's schemes (without capital) or stated gap therefore reruns that footprint and the
+national briefing; editing capital, which moves the pot's chance and the national capital
+asked for, or an allocation, which moves every footprint's share of the levers, rightly
+reruns them all.
 """
 
 from __future__ import annotations
@@ -14,10 +16,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from stpreport import __version__
-from stpreport.analysis.deliverability import pot_chance
-from stpreport.assumptions import Assumptions
 from stpreport.fingerprint import (
     digest,
     figures_fingerprint,
@@ -25,6 +26,9 @@ from stpreport.fingerprint import (
     notebook_fingerprint,
 )
 from stpreport.inputs import Figures
+
+if TYPE_CHECKING:
+    from stpreport.analysis import Analysis
 from stpreport.paths import PACKAGE_DIR, project_file
 
 NATIONAL = "national"
@@ -56,30 +60,42 @@ def package_fingerprint() -> str:
     return digest(*parts)
 
 
-def national_slice(figures: Figures, assumptions: Assumptions, code: str) -> dict[str, object]:
+def national_slice(analysis: Analysis, code: str) -> dict[str, object]:
     """Every number from the other footprints that footprint `code`'s pack quotes or depends
-    on, by name. Its fingerprint is the pack's "national_context" component, so a change
-    elsewhere reruns this pack exactly when one of these numbers changes.
+    on, by name, exactly. Its fingerprint is the pack's "national_context" component, so a
+    change elsewhere reruns this pack when, and only when, one of these numbers changes.
 
-    Keep it in step with `briefing/footprint.py` (and `briefing/context.py`): a pack that starts
-    quoting another national figure (a rank, an interval from the national Monte Carlo, a
-    regional total) must add it here, or that pack goes stale silently when it changes.
-    `tests/test_edition.py` checks that one footprint's allocation edit reruns that pack and the
-    national briefing only.
+    Keep it in step with `briefing/footprint.py`: a pack that starts quoting another national
+    figure (a rank or its interval from the national Monte Carlo, a regional total) adds it
+    here, by name, or that pack goes stale silently when the figure changes. The analysis is
+    at hand, so such figures are read from it, not recomputed.
+
+    What must give depends on every footprint's allocation: each lever's value is its national
+    value times this footprint's share of the total allocation (`analysis/reprioritise.py`),
+    so an allocation edit anywhere moves every pack's lever values and reruns every pack.
+    Scaling levers by a fixed national allocation (an assumption) instead of the footprints'
+    sum would make that edit rerun one pack and the national briefing.
     """
-    allocations = figures.footprints.set_index("code")["nhs_allocation"].astype(float)
+    plan = analysis.reprioritisation[code]
+    levers = plan.levers
     return {
         # the capital section: "footprints ask for X against a pot of Y, so each unsecured
-        # pound has a Z chance" (the pot itself is an assumption, fingerprinted with them)
-        "pot_chance": pot_chance(figures.schemes, assumptions),
-        "capital_requested": float(figures.schemes["capital_required"].sum()),
-        # what must give: each lever's national value is shared by allocation
-        "allocation_share": float(allocations[code] / allocations.sum()),
+        # pound has a Z chance" (the pot is an assumption, fingerprinted with them); the
+        # chance also scores each of the pack's schemes that needs capital
+        "pot_chance": float(analysis.pot_chance),
+        "capital_requested": float(analysis.national["totals"]["capital_requested"]),
+        # what must give: each lever's share of its national value, and what is chosen
+        "what_must_give": [
+            [str(i), float(v), bool(c), str(stage)]
+            for i, v, c, stage in zip(levers["id"], levers["value"], levers["chosen"],
+                                      levers["stage"], strict=True)],
+        "lever_totals": [float(plan.target), float(plan.local), float(plan.national_agreement),
+                         float(plan.still_needed)],
     }
 
 
-def national_context(figures: Figures, assumptions: Assumptions, code: str) -> str:
-    return digest(repr(sorted(national_slice(figures, assumptions, code).items())).encode())
+def national_context(analysis: Analysis, code: str) -> str:
+    return digest(json.dumps(national_slice(analysis, code), sort_keys=True).encode())
 
 
 def inputs_fingerprint(figures: Figures, params_path: Path) -> str:
@@ -88,7 +104,7 @@ def inputs_fingerprint(figures: Figures, params_path: Path) -> str:
                   file_fingerprint(params_path).encode(), package_fingerprint().encode())
 
 
-def plan_runs(figures: Figures, assumptions: Assumptions, *, figures_path: Path,
+def plan_runs(figures: Figures, analysis: Analysis, *, figures_path: Path,
               params_path: Path,
               codes: list[str], include_national: bool, formats: tuple[str, ...],
               edition: str, build_date: str, previous: Path | None,
@@ -108,7 +124,7 @@ def plan_runs(figures: Figures, assumptions: Assumptions, *, figures_path: Path,
     notebook_print = notebook_fingerprint(notebook)
     for code in codes:
         components = shared | {"figures": figures_fingerprint(figures, code),
-                               "national_context": national_context(figures, assumptions, code),
+                               "national_context": national_context(analysis, code),
                                "notebook": notebook_print,
                                "previous": previous_fingerprints.get(code, "none")}
         runs.append(Run(code, notebook, base | {"footprint": code}, components,

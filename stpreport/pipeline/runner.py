@@ -127,8 +127,9 @@ def prepare(options: BuildOptions) -> Prepared:
     previous_runs = previous.manifest().get("runs", {}) if previous else {}
     build_date = manifest.get("build_date") or dt.date.today().isoformat()
     inputs = inputs_fingerprint(figures, params_path)
+    computed = _analyse(figures, assumptions, inputs, options.cache)  # each pack's national slice
     runs = plan_runs(
-        figures, assumptions, figures_path=figures_path, params_path=params_path, codes=codes,
+        figures, computed, figures_path=figures_path, params_path=params_path, codes=codes,
         include_national=not options.only or NATIONAL in options.only,
         formats=options.formats, edition=edition.name, build_date=build_date,
         previous=previous.folder if previous else None,
@@ -139,7 +140,7 @@ def prepare(options: BuildOptions) -> Prepared:
                 "previous": previous.name if previous else None,
                 "figures": shown_path(figures_path), "params": shown_path(params_path),
                 "figures_fingerprint": figures_print}
-    return Prepared(options, figures, assumptions, edition, recorded, runs, inputs)
+    return Prepared(options, figures, assumptions, edition, recorded, runs, inputs, computed)
 
 
 def explain(options: BuildOptions) -> list[tuple[str, list[str]]]:
@@ -204,7 +205,7 @@ def run_build(options: BuildOptions, progress: Callable[[int, int, str, dict], N
         if not todo and stale:
             _write_tables(prepared, stale)
         if stale:
-            edition.write_all(index_file(_analysis(prepared), manifest.get("runs", {}),
+            edition.write_all(index_file(analysis(prepared), manifest.get("runs", {}),
                                          edition.name, options.formats))
         manifest["inputs"], manifest["formats"] = prepared.inputs, list(options.formats)
         manifest["updated"] = now()
@@ -220,24 +221,29 @@ def _public(figures: Figures, assumptions: Assumptions) -> tuple[Figures, Assump
             dataclasses.replace(assumptions, location=shown_path(assumptions.location)))
 
 
-def analysis(prepared: Prepared):
-    """The analysis of these inputs: computed once per build, kept in the analysis cache
-    (`cache.py`, outside the edition) for the notebooks and the next build to read."""
-    if prepared.analysis is not None:
-        return prepared.analysis
+def _analyse(figures: Figures, assumptions: Assumptions, inputs: str, folder: Path | None):
+    """The analysis of these inputs: computed once, kept in the analysis cache (`cache.py`,
+    outside the edition) for the notebooks and the next build to read."""
 
     def compute() -> cache.Cached:
         from stpreport.analysis import analyse
 
-        figures, assumptions = _public(prepared.figures, prepared.assumptions)
-        return cache.Cached(figures, assumptions, analyse(figures, assumptions))
+        shown_figures, shown_assumptions = _public(figures, assumptions)
+        return cache.Cached(shown_figures, shown_assumptions,
+                            analyse(shown_figures, shown_assumptions))
 
-    cached, _ = cache.load_or_compute(prepared.inputs, compute, prepared.options.cache)
-    prepared.analysis = cached.analysis
+    cached, _ = cache.load_or_compute(inputs, compute, folder)
+    return cached.analysis
+
+
+def analysis(prepared: Prepared):
+    """The analysis of the prepared build (computed, or read from the cache, by `prepare`)."""
+    if prepared.analysis is None:
+        prepared.analysis = _analyse(prepared.figures, prepared.assumptions, prepared.inputs,
+                                     prepared.options.cache)
     return prepared.analysis
 
 
-_analysis = analysis
 
 
 def _write_tables(prepared: Prepared, stale: bool) -> None:
