@@ -65,7 +65,6 @@ NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 """A safe edition name: a plain folder name on every system, no control characters, never
 '.' or '..', no path separators."""
 
-_TMP = re.compile(r"^\..+\.[0-9a-f]{8}\.tmp$")
 _LEGACY = re.compile(r"^(\.analysis-.*\.pkl|\.build\.lock|\..+\.tmp)$")
 """What earlier versions (or a build killed mid-write) may have left in an edition."""
 
