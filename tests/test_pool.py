@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import signal
+import sys
 from pathlib import Path
 
 import pytest
@@ -97,3 +98,29 @@ def test_a_kernel_that_cannot_start_fails_every_briefing_with_the_reason(
     assert not result.ran
     for error in result.failed.values():
         assert error.startswith("a build worker could not start its kernel: "), error
+
+
+def test_a_kernel_that_dies_at_start_up_fails_only_the_briefing_it_was_for(
+        tmp_path, figures, monkeypatch):
+    """The first two kernel launches die at once (the worker's own, then the first job's
+    second try); the next ones start: that first job fails alone, the rest are built."""
+    counter = tmp_path / "launches"
+    wrapper = tmp_path / "kernel.py"
+    wrapper.write_text(
+        "import os, sys\n"
+        f"path = {str(counter)!r}\n"
+        "n = int(open(path).read()) + 1 if os.path.exists(path) else 1\n"
+        "open(path, 'w').write(str(n))\n"
+        "if n <= 2:\n    sys.exit(1)\n"
+        "os.execv(sys.executable, [sys.executable, '-m', 'ipykernel_launcher', *sys.argv[1:]])\n")
+    spec = tmp_path / "jupyter" / "kernels" / "python3"
+    spec.mkdir(parents=True)
+    (spec / "kernel.json").write_text(json.dumps(
+        {"argv": [sys.executable, str(wrapper), "-f", "{connection_file}"],
+         "display_name": "flaky", "language": "python"}))
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
+    result = run_build(BuildOptions(figures=figures, out=tmp_path / "out", edition="ed1",
+                                    jobs=1, formats=("html",)), lambda *a: None)
+    assert list(result.failed) == ["national"]  # the longest run goes first
+    assert result.failed["national"].startswith("a build worker could not start its kernel: ")
+    assert sorted(result.ran) == CODES
