@@ -66,14 +66,29 @@ def test_the_analysis_of_the_bundled_figures_round_trips_exactly(cached, tmp_pat
 
 
 def test_every_kind_the_codec_promises_round_trips():
-    frame = pd.DataFrame({
-        "b": [True, False], "i": np.array([1, -2], dtype="int64"), "f": [0.1, float("nan")],
-        "o": ["x", None], "s": pd.Series(["p", None], dtype="str"),
-        "c": pd.Categorical(["u", "v"]), "t": pd.to_datetime(["2017-04-01", None])},
-        index=pd.Index(["E1", "E2"], name="code"))
-    value = {"frame": frame, "series": frame["f"], "tuple": (1, 2.5, "a"), 3: None,
-             "date": dt.date(2017, 4, 1), "inf": -math.inf, "np": np.float64(1 / 3),
-             "array": np.arange(6, dtype="float64").reshape(2, 3), "$odd": [1e-310, 2**60]}
+    frame = pd.DataFrame(
+        {
+            "b": [True, False],
+            "i": np.array([1, -2], dtype="int64"),
+            "f": [0.1, float("nan")],
+            "o": ["x", None],
+            "s": pd.Series(["p", None], dtype="str"),
+            "c": pd.Categorical(["u", "v"]),
+            "t": pd.to_datetime(["2017-04-01", None]),
+        },
+        index=pd.Index(["E1", "E2"], name="code"),
+    )
+    value = {
+        "frame": frame,
+        "series": frame["f"],
+        "tuple": (1, 2.5, "a"),
+        3: None,
+        "date": dt.date(2017, 4, 1),
+        "inf": -math.inf,
+        "np": np.float64(1 / 3),
+        "array": np.arange(6, dtype="float64").reshape(2, 3),
+        "$odd": [1e-310, 2**60],
+    }
     again = codec.decode(json.loads(json.dumps(codec.encode(value), allow_nan=False)))
     assert_same(value, again)
 
@@ -95,11 +110,13 @@ def test_a_damaged_entry_is_recomputed_never_trusted(cached, tmp_path, damage):
 
     path = cache.entry_path("k1", tmp_path)
     good = cache.dumps("k1", cached)
-    bad = {"tampered": good.replace(b'"E54000008"', b'"E99999999"', 1),
-           "not json": b"this is not json\n{",
-           "pickle": pickle.dumps(cached),
-           "other key": cache.dumps("k2", cached),
-           "empty": b""}[damage]
+    bad = {
+        "tampered": good.replace(b'"E54000008"', b'"E99999999"', 1),
+        "not json": b"this is not json\n{",
+        "pickle": pickle.dumps(cached),
+        "other key": cache.dumps("k2", cached),
+        "empty": b"",
+    }[damage]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(bad)
     calls = []

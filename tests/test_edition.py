@@ -27,14 +27,37 @@ from stpreport.pipeline.runner import BuildOptions, prepare, run_build
 from stpreport.problems import show_value
 
 CODES = ["E54000008", "E54000031"]
-PUBLISHED = {"E54000008.html", "E54000008.ipynb", "E54000031.html", "E54000031.ipynb",
-             "national.html", "national.ipynb", "summary.csv", "summary.xlsx", "index.html",
-             "manifest.json", "figures"}
+PUBLISHED = {
+    "E54000008.html",
+    "E54000008.ipynb",
+    "E54000031.html",
+    "E54000031.ipynb",
+    "national.html",
+    "national.ipynb",
+    "summary.csv",
+    "summary.xlsx",
+    "index.html",
+    "manifest.json",
+    "figures",
+}
 
 
 def build_cli(out: Path, figures: Path, *extra: str):
-    return CliRunner().invoke(main, ["build", "--figures", str(figures), "--out", str(out),
-                                     "--format", "html", "--jobs", "2", *extra])
+    return CliRunner().invoke(
+        main,
+        [
+            "build",
+            "--figures",
+            str(figures),
+            "--out",
+            str(out),
+            "--format",
+            "html",
+            "--jobs",
+            "2",
+            *extra,
+        ],
+    )
 
 
 @pytest.fixture(scope="module")
@@ -48,8 +71,10 @@ def built(tmp_path_factory, small) -> Path:
     out = tmp_path_factory.mktemp("out")
     old = os.umask(0o077)
     try:
-        result = run_build(BuildOptions(figures=small, out=out, edition="ed1", jobs=2,
-                                        formats=("html",)), lambda *a: None)
+        result = run_build(
+            BuildOptions(figures=small, out=out, edition="ed1", jobs=2, formats=("html",)),
+            lambda *a: None,
+        )
     finally:
         os.umask(old)
     assert not result.failed
@@ -67,7 +92,11 @@ def test_an_edition_holds_only_briefings_summaries_manifest_index_and_figures(bu
     folder = built / "ed1"
     assert set(os.listdir(folder)) == PUBLISHED
     assert sorted(os.listdir(folder / "figures")) == [
-        "contracts.csv", "footprints.csv", "schemes.csv", "sources.csv"]
+        "contracts.csv",
+        "footprints.csv",
+        "schemes.csv",
+        "sources.csv",
+    ]
 
 
 def test_published_files_are_0644_whatever_the_umask(built):
@@ -103,8 +132,10 @@ def refused(out: Path, small: Path, message: str, *extra: str, edition: str = "e
 
 
 def link_message(path: Path) -> str:
-    return (f"{path} is a symbolic link or not a plain file: an edition holds only what "
-            "stpreport writes, and it never writes through a link; remove it and build again")
+    return (
+        f"{path} is a symbolic link or not a plain file: an edition holds only what "
+        "stpreport writes, and it never writes through a link; remove it and build again"
+    )
 
 
 def test_a_figures_link_is_refused_and_what_it_points_to_untouched(out, small, tmp_path):
@@ -138,8 +169,13 @@ def test_an_edition_folder_that_is_a_link_is_refused(out, small, tmp_path):
 
 @pytest.mark.parametrize("name", ["..", ".hidden", "a/b", "bell\x07", "x" * 65, "-dash", "é"])
 def test_unsafe_edition_names_are_refused(out, small, name):
-    refused(out, small, f"edition name {show_value(name)} is not allowed: use 1 to 64 letters, "
-                        "digits, '.', '_' or '-', starting with a letter or digit", edition=name)
+    refused(
+        out,
+        small,
+        f"edition name {show_value(name)} is not allowed: use 1 to 64 letters, "
+        "digits, '.', '_' or '-', starting with a letter or digit",
+        edition=name,
+    )
 
 
 def test_safe_edition_names():
@@ -154,8 +190,12 @@ def test_the_same_edition_from_other_figures_is_refused_unless_replaced(out, sma
     rows = read_rows(other / "footprints.csv")
     rows[0]["stated_gap_nhs"] = "999"
     write_rows(other / "footprints.csv", rows)
-    refused(out, other, "edition ed1 was built from other figures: build a new edition with "
-                        "--edition NAME, or rebuild this one from these figures with --replace")
+    refused(
+        out,
+        other,
+        "edition ed1 was built from other figures: build a new edition with "
+        "--edition NAME, or rebuild this one from these figures with --replace",
+    )
     result = build_cli(out, other, "--edition", "ed1", "--replace")
     assert result.exit_code == 0, result.output
     assert "2 built, 1 up to date, 0 failed" in result.output  # E54000008 and national
@@ -175,8 +215,10 @@ def test_the_previous_edition_is_chosen_by_manifest_order_not_by_time_or_name(tm
 
 
 def _fingerprints(figures: Path, out: Path) -> dict[str, str]:
-    return {r.key: r.fingerprint
-            for r in prepare(BuildOptions(figures=figures, out=out, edition="ed1")).runs}
+    return {
+        r.key: r.fingerprint
+        for r in prepare(BuildOptions(figures=figures, out=out, edition="ed1")).runs
+    }
 
 
 def _edit(path: Path, index: int, column: str, change: float) -> str:
@@ -234,13 +276,29 @@ def _alive(pid: int) -> bool:
 
 
 @pytest.mark.slow
-def test_kill_9_of_the_main_process_leaves_no_orphan_to_overwrite_the_next_build(
-        tmp_path, small):
+def test_kill_9_of_the_main_process_leaves_no_orphan_to_overwrite_the_next_build(tmp_path, small):
     out = tmp_path / "out"
     first = subprocess.Popen(
-        [sys.executable, "-m", "stpreport.cli", "build", "--figures", str(small), "--out",
-         str(out), "--edition", "ed1", "--format", "html", "--jobs", "2"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        [
+            sys.executable,
+            "-m",
+            "stpreport.cli",
+            "build",
+            "--figures",
+            str(small),
+            "--out",
+            str(out),
+            "--edition",
+            "ed1",
+            "--format",
+            "html",
+            "--jobs",
+            "2",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     deadline = time.time() + 60
     kernels: set[int] = set()
     while time.time() < deadline and len(kernels) < 4:  # two workers, each with a kernel
@@ -254,8 +312,10 @@ def test_kill_9_of_the_main_process_leaves_no_orphan_to_overwrite_the_next_build
         time.sleep(0.1)
     assert not [p for p in kernels if _alive(p)], "processes of the killed build survive"
 
-    result = run_build(BuildOptions(figures=small, out=out, edition="ed1", jobs=2,
-                                    formats=("html",), force=True), lambda *a: None)
+    result = run_build(
+        BuildOptions(figures=small, out=out, edition="ed1", jobs=2, formats=("html",), force=True),
+        lambda *a: None,
+    )
     assert not result.failed
     written = snapshot(out / "ed1")
     stamps = {p: p.stat().st_mtime_ns for p in (out / "ed1").iterdir()}

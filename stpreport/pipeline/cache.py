@@ -54,11 +54,20 @@ class Cached:
 def dumps(key: str, cached: Cached) -> bytes:
     from stpreport.pipeline.codec import encode
 
-    payload = json.dumps(encode({"figures": cached.figures, "assumptions": cached.assumptions,
-                                 "analysis": cached.analysis}),
-                         separators=(",", ":"), allow_nan=False).encode("utf-8")
-    header = json.dumps({"format": FORMAT, "key": key,
-                         "sha256": hashlib.sha256(payload).hexdigest()})
+    payload = json.dumps(
+        encode(
+            {
+                "figures": cached.figures,
+                "assumptions": cached.assumptions,
+                "analysis": cached.analysis,
+            }
+        ),
+        separators=(",", ":"),
+        allow_nan=False,
+    ).encode("utf-8")
+    header = json.dumps(
+        {"format": FORMAT, "key": key, "sha256": hashlib.sha256(payload).hexdigest()}
+    )
     return header.encode("utf-8") + b"\n" + payload
 
 
@@ -70,8 +79,7 @@ def loads(key: str, data: bytes) -> Cached:
     if not newline:
         raise ValueError("no header")
     header = json.loads(head.decode("utf-8"))
-    if not isinstance(header, dict) or header.get("format") != FORMAT \
-            or header.get("key") != key:
+    if not isinstance(header, dict) or header.get("format") != FORMAT or header.get("key") != key:
         raise ValueError("not an entry for these inputs")
     if header.get("sha256") != hashlib.sha256(payload).hexdigest():
         raise ValueError("its content does not match its hash")
@@ -100,8 +108,7 @@ def write(path: Path, data: bytes) -> None:
     """Write an entry atomically (temporary file, fsync, rename; never through a link)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.parent / f".{path.name}.{secrets.token_hex(4)}.tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
-                 0o600)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
@@ -115,8 +122,7 @@ def write(path: Path, data: bytes) -> None:
 
 
 def _prune(folder: Path, keep: Path) -> None:
-    entries = sorted(folder.glob("analysis-*.json"), key=lambda p: p.stat().st_mtime,
-                     reverse=True)
+    entries = sorted(folder.glob("analysis-*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
     for old in entries[KEEP:]:
         if old != keep:
             with contextlib.suppress(OSError):

@@ -29,8 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-MODULES = ("stpreport.analysis", "stpreport.assumptions", "stpreport.inputs",
-           "stpreport.problems")
+MODULES = ("stpreport.analysis", "stpreport.assumptions", "stpreport.inputs", "stpreport.problems")
 """Packages and modules whose dataclasses the cache may hold (a package's submodules too)."""
 
 _REGISTRY: dict[str, type] = {}
@@ -55,12 +54,17 @@ def _collect() -> dict[str, type]:
             module = importlib.import_module(name)
             modules = [module]
             if hasattr(module, "__path__"):
-                modules += [importlib.import_module(info.name) for info in
-                            pkgutil.iter_modules(module.__path__, f"{name}.")]
+                modules += [
+                    importlib.import_module(info.name)
+                    for info in pkgutil.iter_modules(module.__path__, f"{name}.")
+                ]
             for mod in modules:
                 for value in vars(mod).values():
-                    if isinstance(value, type) and dataclasses.is_dataclass(value) \
-                            and value.__module__ == mod.__name__:
+                    if (
+                        isinstance(value, type)
+                        and dataclasses.is_dataclass(value)
+                        and value.__module__ == mod.__name__
+                    ):
                         register(value)
         _COLLECTED.append(True)
     return _REGISTRY
@@ -74,8 +78,7 @@ def allowed() -> list[str]:
 # -- encoding ---------------------------------------------------------------------------------
 def encode(value: Any) -> Any:
     """`value` as plain JSON data (dicts, lists, str, int, float, bool, None)."""
-    if value is None or (isinstance(value, bool | str | int)
-                          and not isinstance(value, np.generic)):
+    if value is None or (isinstance(value, bool | str | int) and not isinstance(value, np.generic)):
         return value
     if isinstance(value, float) and not isinstance(value, np.generic):
         return value if math.isfinite(value) else {"$float": repr(value)}
@@ -96,25 +99,40 @@ def encode(value: Any) -> Any:
     if isinstance(value, dt.date):
         return {"$date": value.isoformat()}
     if isinstance(value, pd.DataFrame):
-        return {"$frame": {"columns": _encode_index(value.columns),
-                           "index": _encode_index(value.index),
-                           "data": [_encode_values(value.iloc[:, i])
-                                    for i in range(value.shape[1])]}}
+        return {
+            "$frame": {
+                "columns": _encode_index(value.columns),
+                "index": _encode_index(value.index),
+                "data": [_encode_values(value.iloc[:, i]) for i in range(value.shape[1])],
+            }
+        }
     if isinstance(value, pd.Series):
-        return {"$series": {"name": encode(value.name), "index": _encode_index(value.index),
-                            "data": _encode_values(value)}}
+        return {
+            "$series": {
+                "name": encode(value.name),
+                "index": _encode_index(value.index),
+                "data": _encode_values(value),
+            }
+        }
     if isinstance(value, pd.Index):
         return _encode_index(value)
     if isinstance(value, np.ndarray):
-        return {"$array": {"dtype": value.dtype.str, "shape": list(value.shape),
-                           "values": [encode(v) for v in value.ravel().tolist()]}}
+        return {
+            "$array": {
+                "dtype": value.dtype.str,
+                "shape": list(value.shape),
+                "values": [encode(v) for v in value.ravel().tolist()],
+            }
+        }
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         cls = type(value)
         name = f"{cls.__module__}.{cls.__qualname__}"
         if _collect().get(name) is not cls:
             raise TypeError(f"{name} is not on the codec's allow-list (codec.register it)")
-        return {"$dataclass": name, "fields": {
-            f.name: encode(getattr(value, f.name)) for f in dataclasses.fields(value)}}
+        return {
+            "$dataclass": name,
+            "fields": {f.name: encode(getattr(value, f.name)) for f in dataclasses.fields(value)},
+        }
     raise TypeError(f"the analysis cache cannot hold a {type(value).__name__}")
 
 
@@ -129,9 +147,12 @@ def _encode_index(index: pd.Index) -> dict:
 def _encode_values(values: pd.Series | pd.Index) -> dict:
     dtype = values.dtype
     if isinstance(dtype, pd.CategoricalDtype):
-        return {"dtype": "category", "ordered": bool(dtype.ordered),
-                "categories": _encode_index(dtype.categories),
-                "codes": [int(c) for c in values.array.codes]}
+        return {
+            "dtype": "category",
+            "ordered": bool(dtype.ordered),
+            "categories": _encode_index(dtype.categories),
+            "codes": [int(c) for c in values.array.codes],
+        }
     if dtype.kind in "mM":
         return {"dtype": str(dtype), "ints": np.asarray(values).view("int64").tolist()}
     if dtype.kind in "biuf" and not isinstance(dtype, pd.api.extensions.ExtensionDtype):
@@ -193,8 +214,9 @@ def _decode(data: Any) -> Any:
         series = [_decode_values(v, index) for v in body["data"]]
         if len(series) != len(columns):
             raise DecodeError("a frame's columns and data differ in length")
-        frame = pd.concat(series, axis=1, ignore_index=True) if series \
-            else pd.DataFrame(index=index)
+        frame = (
+            pd.concat(series, axis=1, ignore_index=True) if series else pd.DataFrame(index=index)
+        )
         frame.columns = columns
         return frame
     if tag == "$series":
@@ -249,8 +271,9 @@ def _decode_values(data: dict, index: pd.Index | None) -> pd.Series:
     kind = data["dtype"]
     if kind == "category":
         categories = _decode_index(data["categories"])
-        values = pd.Categorical.from_codes(data["codes"], categories=categories,
-                                           ordered=bool(data["ordered"]))
+        values = pd.Categorical.from_codes(
+            data["codes"], categories=categories, ordered=bool(data["ordered"])
+        )
         return pd.Series(values, index=index)
     dtype = pd.api.types.pandas_dtype(kind)
     if "ints" in data:

@@ -76,15 +76,18 @@ def check_name(name: str) -> str:
     if not isinstance(name, str) or not NAME.fullmatch(name) or name in (".", ".."):
         raise EditionRefused(
             f"edition name {show_value(str(name))} is not allowed: use 1 to 64 letters, digits, "
-            "'.', '_' or '-', starting with a letter or digit")
+            "'.', '_' or '-', starting with a letter or digit"
+        )
     return name
 
 
 def briefing_files(key: str, formats: tuple[str, ...]) -> tuple[str, ...]:
     """The files one briefing publishes: its executed notebook and each format."""
     if key in RESERVED_STEMS or not NAME.fullmatch(key):
-        raise EditionRefused(f"{show_value(key)} cannot name a briefing: its files would "
-                             "clash with the edition's own")
+        raise EditionRefused(
+            f"{show_value(key)} cannot name a briefing: its files would "
+            "clash with the edition's own"
+        )
     return (f"{key}.ipynb", *(f"{key}.{f}" for f in formats))
 
 
@@ -92,14 +95,20 @@ def _allowed(name: str) -> bool:
     if name in (MANIFEST, INDEX, SUMMARY_CSV, SUMMARY_XLSX):
         return True
     stem, dot, suffix = name.rpartition(".")
-    return bool(dot) and f".{suffix}" in BRIEFING_SUFFIXES and stem not in RESERVED_STEMS \
+    return (
+        bool(dot)
+        and f".{suffix}" in BRIEFING_SUFFIXES
+        and stem not in RESERVED_STEMS
         and bool(NAME.fullmatch(stem))
+    )
 
 
 def _link_refused(path: Path) -> EditionRefused:
-    return EditionRefused(f"{path} is a symbolic link or not a plain file: an edition holds "
-                          "only what stpreport writes, and it never writes through a link; "
-                          "remove it and build again")
+    return EditionRefused(
+        f"{path} is a symbolic link or not a plain file: an edition holds "
+        "only what stpreport writes, and it never writes through a link; "
+        "remove it and build again"
+    )
 
 
 class Edition:
@@ -165,8 +174,9 @@ class Edition:
     def has(self, name: str) -> bool:
         """Whether the edition holds `name` as a plain file (a planted link does not count)."""
         try:
-            return stat.S_ISREG(os.lstat(self.folder / name).st_mode) and \
-                not self.folder.is_symlink()
+            return (
+                stat.S_ISREG(os.lstat(self.folder / name).st_mode) and not self.folder.is_symlink()
+            )
         except OSError:
             return False
 
@@ -225,8 +235,11 @@ class Edition:
         """Where this edition stands among the editions in its output folder."""
         manifest = self.manifest()
         sequence = manifest.get("sequence")
-        return (sequence if isinstance(sequence, int) else 0,
-                str(manifest.get("created", "")), self.name)
+        return (
+            sequence if isinstance(sequence, int) else 0,
+            str(manifest.get("created", "")),
+            self.name,
+        )
 
     @classmethod
     def all_in(cls, out: Path) -> list[Edition]:
@@ -277,8 +290,10 @@ class Edition:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
-                raise BuildLocked(f"another stpreport build is writing to {self.folder}; wait "
-                                  "for it to finish, or build into another --out") from None
+                raise BuildLocked(
+                    f"another stpreport build is writing to {self.folder}; wait "
+                    "for it to finish, or build into another --out"
+                ) from None
             self._refuse_links(fd)
             self._tidy(fd)
             self._fd = fd
@@ -305,8 +320,7 @@ class Edition:
     def _tidy(self, fd: int) -> None:
         for entry in os.scandir(fd):
             if _LEGACY.match(entry.name) and entry.is_file(follow_symlinks=False):
-                log.info("removing %s from %s (left by an earlier build)", entry.name,
-                         self.folder)
+                log.info("removing %s from %s (left by an earlier build)", entry.name, self.folder)
                 os.unlink(entry.name, dir_fd=fd)
 
     # -- writing -----------------------------------------------------------------------------
@@ -358,14 +372,18 @@ def _write_at(dir_fd: int, name: str, data: bytes | str, where: Path) -> None:
         if stat.S_ISLNK(os.lstat(name, dir_fd=dir_fd).st_mode):
             raise _link_refused(where / name)
     tmp = f".{name}.{secrets.token_hex(4)}.tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
-                 FILE_MODE, dir_fd=dir_fd)
+    fd = os.open(
+        tmp,
+        os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
+        FILE_MODE,
+        dir_fd=dir_fd,
+    )
     try:
         try:
             os.fchmod(fd, FILE_MODE)  # whatever the umask: colleagues must read what is published
             view = memoryview(payload)
             while view:
-                view = view[os.write(fd, view):]
+                view = view[os.write(fd, view) :]
             os.fsync(fd)
         finally:
             os.close(fd)

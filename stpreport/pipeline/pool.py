@@ -42,9 +42,13 @@ class _Worker:
     job: dict | None = None  # the job it is running
 
 
-def run_jobs(jobs: list[dict], workers: int, on_result: Callable[[dict, dict], None],
-             meanwhile: Callable[[], None] = lambda: None,
-             target: Callable[..., None] = serve) -> None:
+def run_jobs(
+    jobs: list[dict],
+    workers: int,
+    on_result: Callable[[dict, dict], None],
+    meanwhile: Callable[[], None] = lambda: None,
+    target: Callable[..., None] = serve,
+) -> None:
     """Run every job in worker processes, calling `on_result(job, result)` here as each ends.
 
     `meanwhile` runs in this process while the first workers start; no job is handed out
@@ -58,8 +62,9 @@ def run_jobs(jobs: list[dict], workers: int, on_result: Callable[[dict, dict], N
 
     def start() -> None:
         parent, child = context.Pipe()
-        process = context.Process(target=target, args=(child, os.getpid(), level),
-                                  name="stpreport-build-worker")
+        process = context.Process(
+            target=target, args=(child, os.getpid(), level), name="stpreport-build-worker"
+        )
         process.start()
         child.close()
         live.append(_Worker(process, parent))
@@ -95,12 +100,15 @@ def run_jobs(jobs: list[dict], workers: int, on_result: Callable[[dict, dict], N
         worker.process.join(JOIN_TIMEOUT)
         live.remove(worker)
         code = worker.process.exitcode
-        how = f"killed by signal {-code}" if code is not None and code < 0 \
-            else f"exit code {code}"
+        how = f"killed by signal {-code}" if code is not None and code < 0 else f"exit code {code}"
         if worker.leaving:
             return
-        log.warning("worker %d died (%s)%s", worker.process.pid, how,
-                    f" running {worker.job['key']}" if worker.job else "")
+        log.warning(
+            "worker %d died (%s)%s",
+            worker.process.pid,
+            how,
+            f" running {worker.job['key']}" if worker.job else "",
+        )
         if worker.job is not None:
             fail(worker.job, f"the build worker running it died ({how})")
         elif not worker.ready:  # it never started: nor would another
@@ -125,8 +133,7 @@ def run_jobs(jobs: list[dict], workers: int, on_result: Callable[[dict, dict], N
             top_up()
             for worker in live:
                 give(worker)
-                if not pending and worker.ready and worker.job is None \
-                        and not worker.leaving:
+                if not pending and worker.ready and worker.job is None and not worker.leaving:
                     retire(worker)  # nothing left for it: shut down while others finish
     finally:
         _stop(live)

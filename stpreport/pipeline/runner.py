@@ -91,7 +91,8 @@ def _check_figures(edition: Edition, manifest: dict, figures: str, replace: bool
     if recorded and recorded != figures and not replace:
         raise EditionRefused(
             f"edition {edition.name} was built from other figures: build a new edition with "
-            f"--edition NAME, or rebuild this one from these figures with --replace")
+            f"--edition NAME, or rebuild this one from these figures with --replace"
+        )
 
 
 def prepare(options: BuildOptions) -> Prepared:
@@ -115,9 +116,17 @@ def prepare(options: BuildOptions) -> Prepared:
     if options.only:
         unknown = [c for c in options.only if c not in codes and c != NATIONAL]
         if unknown:
-            raise InputError([Problem("--only", f"is not a footprint in "
-                                      f"{shown_path(figures_path)} (see stpreport footprints)",
-                                      value=c) for c in unknown])
+            raise InputError(
+                [
+                    Problem(
+                        "--only",
+                        f"is not a footprint in "
+                        f"{shown_path(figures_path)} (see stpreport footprints)",
+                        value=c,
+                    )
+                    for c in unknown
+                ]
+            )
         codes = [c for c in codes if c in options.only]
     edition = Edition(options.out.resolve(), options.edition or dt.date.today().isoformat())
     manifest = edition.manifest()
@@ -129,25 +138,38 @@ def prepare(options: BuildOptions) -> Prepared:
     inputs = inputs_fingerprint(figures, params_path)
     computed = _analyse(figures, assumptions, inputs, options.cache)  # each pack's national slice
     runs = plan_runs(
-        figures, computed, figures_path=figures_path, params_path=params_path, codes=codes,
+        figures,
+        computed,
+        figures_path=figures_path,
+        params_path=params_path,
+        codes=codes,
         include_national=not options.only or NATIONAL in options.only,
-        formats=options.formats, edition=edition.name, build_date=build_date,
+        formats=options.formats,
+        edition=edition.name,
+        build_date=build_date,
         previous=previous.folder if previous else None,
         notebooks=options.notebooks.resolve() if options.notebooks else None,
         analysis_cache=cache.entry_path(inputs, options.cache),
-        previous_fingerprints={k: v.get("good") or "" for k, v in previous_runs.items()})
-    recorded = {"edition": edition.name, "build_date": build_date,
-                "previous": previous.name if previous else None,
-                "figures": shown_path(figures_path), "params": shown_path(params_path),
-                "figures_fingerprint": figures_print}
+        previous_fingerprints={k: v.get("good") or "" for k, v in previous_runs.items()},
+    )
+    recorded = {
+        "edition": edition.name,
+        "build_date": build_date,
+        "previous": previous.name if previous else None,
+        "figures": shown_path(figures_path),
+        "params": shown_path(params_path),
+        "figures_fingerprint": figures_print,
+    }
     return Prepared(options, figures, assumptions, edition, recorded, runs, inputs, computed)
 
 
 def explain(options: BuildOptions) -> list[tuple[str, list[str]]]:
     prepared = prepare(options)
     entries = prepared.edition.manifest().get("runs", {})
-    return [(run.key, reasons(run, entries.get(run.key), prepared.edition.has, options.force))
-            for run in prepared.runs]
+    return [
+        (run.key, reasons(run, entries.get(run.key), prepared.edition.has, options.force))
+        for run in prepared.runs
+    ]
 
 
 # -- the main side --------------------------------------------------------------------------
@@ -156,31 +178,45 @@ def _versions() -> dict[str, str]:
 
     from stpreport import __version__
 
-    names = ("papermill", "nbconvert", "nbclient", "weasyprint", "matplotlib", "pandas",
-             "numpy", "scipy")
+    names = (
+        "papermill",
+        "nbconvert",
+        "nbclient",
+        "weasyprint",
+        "matplotlib",
+        "pandas",
+        "numpy",
+        "scipy",
+    )
     return {"stpreport": __version__, "python": sys.version.split()[0]} | {
-        n: version(n) for n in names}
+        n: version(n) for n in names
+    }
 
 
 def _record(manifest: dict, run: Run, result: dict) -> None:
     entries = manifest.setdefault("runs", {})
     old = entries.get(run.key, {})
-    entry = {"fingerprint": run.fingerprint, "components": run.components,
-             "outputs": list(run.outputs), "status": result["status"],
-             "seconds": result.get("seconds", {}), "error": result.get("error"),
-             "good": run.fingerprint if result["status"] == "ok" else old.get("good")}
+    entry = {
+        "fingerprint": run.fingerprint,
+        "components": run.components,
+        "outputs": list(run.outputs),
+        "status": result["status"],
+        "seconds": result.get("seconds", {}),
+        "error": result.get("error"),
+        "good": run.fingerprint if result["status"] == "ok" else old.get("good"),
+    }
     entries[run.key] = entry
 
 
-def run_build(options: BuildOptions, progress: Callable[[int, int, str, dict], None]
-              ) -> BuildResult:
+def run_build(
+    options: BuildOptions, progress: Callable[[int, int, str, dict], None]
+) -> BuildResult:
     started = time.perf_counter()
     prepared = prepare(options)
     edition = prepared.edition
     with edition.locked():
         manifest = edition.manifest()  # again, now that no other build can change it
-        _check_figures(edition, manifest, prepared.manifest["figures_fingerprint"],
-                       options.replace)
+        _check_figures(edition, manifest, prepared.manifest["figures_fingerprint"], options.replace)
         if "sequence" not in manifest:
             manifest["sequence"] = edition.next_sequence()
             manifest["previous"] = prepared.manifest["previous"]
@@ -197,28 +233,44 @@ def run_build(options: BuildOptions, progress: Callable[[int, int, str, dict], N
             else:
                 log.info("%s: up to date, skipped", run.key)
         skipped = [r.key for r in prepared.runs if r not in todo]
-        stale = bool(todo) or manifest.get("inputs") != prepared.inputs \
-            or manifest.get("formats") != list(options.formats) \
+        stale = (
+            bool(todo)
+            or manifest.get("inputs") != prepared.inputs
+            or manifest.get("formats") != list(options.formats)
             or not all(edition.has(n) for n in (SUMMARY_CSV, SUMMARY_XLSX, INDEX))
-        failed = _execute(todo, prepared, manifest, progress,
-                          lambda: _write_tables(prepared, stale)) if todo else {}
+        )
+        failed = (
+            _execute(todo, prepared, manifest, progress, lambda: _write_tables(prepared, stale))
+            if todo
+            else {}
+        )
         if not todo and stale:
             _write_tables(prepared, stale)
         if stale:
-            edition.write_all(index_file(analysis(prepared), manifest.get("runs", {}),
-                                         edition.name, options.formats))
+            edition.write_all(
+                index_file(
+                    analysis(prepared), manifest.get("runs", {}), edition.name, options.formats
+                )
+            )
         manifest["inputs"], manifest["formats"] = prepared.inputs, list(options.formats)
         manifest["updated"] = now()
         edition.write_manifest(manifest)
-    return BuildResult(edition.folder, [r.key for r in todo if r.key not in failed], skipped,
-                       failed, time.perf_counter() - started)
+    return BuildResult(
+        edition.folder,
+        [r.key for r in todo if r.key not in failed],
+        skipped,
+        failed,
+        time.perf_counter() - started,
+    )
 
 
 def _public(figures: Figures, assumptions: Assumptions) -> tuple[Figures, Assumptions]:
     """The figures and assumptions as the briefings show them: where they came from as a
     name relative to the project (or just a file name), never a local absolute path."""
-    return (dataclasses.replace(figures, location=shown_path(figures.location)),
-            dataclasses.replace(assumptions, location=shown_path(assumptions.location)))
+    return (
+        dataclasses.replace(figures, location=shown_path(figures.location)),
+        dataclasses.replace(assumptions, location=shown_path(assumptions.location)),
+    )
 
 
 def _analyse(figures: Figures, assumptions: Assumptions, inputs: str, folder: Path | None):
@@ -229,8 +281,9 @@ def _analyse(figures: Figures, assumptions: Assumptions, inputs: str, folder: Pa
         from stpreport.analysis import analyse
 
         shown_figures, shown_assumptions = _public(figures, assumptions)
-        return cache.Cached(shown_figures, shown_assumptions,
-                            analyse(shown_figures, shown_assumptions))
+        return cache.Cached(
+            shown_figures, shown_assumptions, analyse(shown_figures, shown_assumptions)
+        )
 
     cached, _ = cache.load_or_compute(inputs, compute, folder)
     return cached.analysis
@@ -239,11 +292,10 @@ def _analyse(figures: Figures, assumptions: Assumptions, inputs: str, folder: Pa
 def analysis(prepared: Prepared):
     """The analysis of the prepared build (computed, or read from the cache, by `prepare`)."""
     if prepared.analysis is None:
-        prepared.analysis = _analyse(prepared.figures, prepared.assumptions, prepared.inputs,
-                                     prepared.options.cache)
+        prepared.analysis = _analyse(
+            prepared.figures, prepared.assumptions, prepared.inputs, prepared.options.cache
+        )
     return prepared.analysis
-
-
 
 
 def _write_tables(prepared: Prepared, stale: bool) -> None:
@@ -256,36 +308,52 @@ def _write_tables(prepared: Prepared, stale: bool) -> None:
 def job_for(run: Run, formats: tuple[str, ...], build: str = "") -> dict:
     """What a worker needs to build one run (`worker.run_job`); `build` is the token of the
     build that holds the edition, which a result must carry to be written."""
-    return {"key": run.key, "notebook": str(run.notebook), "parameters": run.parameters,
-            "formats": formats, "build": build}
+    return {
+        "key": run.key,
+        "notebook": str(run.notebook),
+        "parameters": run.parameters,
+        "formats": formats,
+        "build": build,
+    }
 
 
-def _execute(todo: list[Run], prepared: Prepared, manifest: dict,
-             progress: Callable[[int, int, str, dict], None],
-             meanwhile: Callable[[], None]) -> dict[str, str]:
+def _execute(
+    todo: list[Run],
+    prepared: Prepared,
+    manifest: dict,
+    progress: Callable[[int, int, str, dict], None],
+    meanwhile: Callable[[], None],
+) -> dict[str, str]:
     """Run `todo` in worker processes (`pool.py`); `meanwhile` runs here while they start.
     Each result's files are written here, into the edition this build holds."""
     edition, options = prepared.edition, prepared.options
     failed: dict[str, str] = {}
     runs = {r.key: r for r in todo}
     token = secrets.token_hex(8)
-    jobs = [job_for(r, options.formats, token)
-            for r in sorted(todo, key=lambda r: r.key != NATIONAL)]  # the longest run first
+    jobs = [
+        job_for(r, options.formats, token) for r in sorted(todo, key=lambda r: r.key != NATIONAL)
+    ]  # the longest run first
 
     def finished(job: dict, result: dict) -> None:
         run = runs.pop(job["key"])
         files = result.pop("files", None)
         if result["status"] == "ok":
             if result.get("build") != token or set(files or {}) != set(run.outputs):
-                result = {"key": run.key, "status": "failed",
-                          "error": "a worker answered for another build"}
+                result = {
+                    "key": run.key,
+                    "status": "failed",
+                    "error": "a worker answered for another build",
+                }
             else:
                 try:
                     edition.write_all(files)
                 except OSError as exc:
-                    result = {"key": run.key, "status": "failed",
-                              "error": f"could not write {exc.filename or edition.folder}: "
-                                       f"{exc.strerror or exc}"}
+                    result = {
+                        "key": run.key,
+                        "status": "failed",
+                        "error": f"could not write {exc.filename or edition.folder}: "
+                        f"{exc.strerror or exc}",
+                    }
         if result["status"] != "ok":
             failed[run.key] = result["error"]
         _record(manifest, run, result)
