@@ -278,8 +278,10 @@ class Edition:
         the folder's descriptor (it goes with the process, even after kill -9), refuse links
         planted in it, and clear what a killed build or an older version left behind."""
         self.out.mkdir(parents=True, exist_ok=True)
+        created = False
         with contextlib.suppress(FileExistsError):
             os.mkdir(self.folder, DIR_MODE)
+            created = True
         try:
             fd = os.open(self.folder, _DIR_FLAGS)
         except OSError as exc:
@@ -294,6 +296,8 @@ class Edition:
                     f"another stpreport build is writing to {self.folder}; wait "
                     "for it to finish, or build into another --out"
                 ) from None
+            if created:
+                os.fchmod(fd, DIR_MODE)  # whatever the umask, as for its files
             self._refuse_links(fd)
             self._tidy(fd)
             self._fd = fd
@@ -343,7 +347,7 @@ class Edition:
         """Replace the copy of the figures (``figures/<table>.csv``)."""
         fd = self._held()
         with contextlib.suppress(FileExistsError):
-            os.mkdir(SNAPSHOT, DIR_MODE, dir_fd=fd)
+            os.mkdir(SNAPSHOT, DIR_MODE, dir_fd=fd)  # then 0755 below, whatever the umask
         try:
             inner = os.open(SNAPSHOT, _DIR_FLAGS, dir_fd=fd)
         except OSError:
