@@ -105,6 +105,21 @@ def test_published_files_are_0644_whatever_the_umask(built):
         assert mode == (0o755 if path.is_dir() else 0o644), (path, oct(mode))
 
 
+def test_no_local_path_is_published(built, small):
+    """Briefings, executed notebooks, manifest and summaries name the figures and assumptions
+    relative to the project, or by file name: never where they sit on this machine."""
+    from stpreport.paths import project_root
+    from stpreport.pipeline.cache import cache_dir
+
+    local = [str(built), str(small), str(project_root().resolve()), str(cache_dir()), "/tmp/"]
+    for path in (built / "ed1").rglob("*"):
+        if path.is_file() and path.suffix in (".html", ".ipynb", ".json", ".csv"):
+            text = path.read_text(encoding="utf-8")
+            assert not [p for p in local if p in text], path
+    html = (built / "ed1" / "E54000008.html").read_text(encoding="utf-8")
+    assert "params/default.yaml" in html  # the method section and provenance name it so
+
+
 def test_a_planted_pickle_and_leftovers_are_removed_unread(out, small, tmp_path):
     sentinel = tmp_path / "pwned"
 
