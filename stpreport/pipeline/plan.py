@@ -60,15 +60,20 @@ def package_fingerprint() -> str:
     return digest(*parts)
 
 
+RANKED = ("rank", "rank_low", "rank_high")
+"""Columns of a footprint's summary row that place it among all the others: quoted in its
+pack where the analysis provides them ("Rank 3 of 44, 80% range 2 to 6")."""
+
+
 def national_slice(analysis: Analysis, code: str) -> dict[str, object]:
     """Every number from the other footprints that footprint `code`'s pack quotes or depends
     on, by name, exactly. Its fingerprint is the pack's "national_context" component, so a
     change elsewhere reruns this pack when, and only when, one of these numbers changes.
 
     Keep it in step with `briefing/footprint.py`: a pack that starts quoting another national
-    figure (a rank or its interval from the national Monte Carlo, a regional total) adds it
-    here, by name, or that pack goes stale silently when the figure changes. The analysis is
-    at hand, so such figures are read from it, not recomputed.
+    figure (a regional total, a national quantile) adds it here, by name, or that pack goes
+    stale silently when the figure changes. The analysis is at hand, so such figures are read
+    from it, not recomputed.
 
     What must give depends on every footprint's allocation: each lever's value is its national
     value times this footprint's share of the total allocation (`analysis/reprioritise.py`),
@@ -76,21 +81,20 @@ def national_slice(analysis: Analysis, code: str) -> dict[str, object]:
     Scaling levers by a fixed national allocation (an assumption) instead of the footprints'
     sum would make that edit rerun one pack and the national briefing.
     """
-    plan = analysis.reprioritisation[code]
-    levers = plan.levers
+    from stpreport.pipeline.codec import encode
+
+    row = analysis.summary.loc[code]
     return {
         # the capital section: "footprints ask for X against a pot of Y, so each unsecured
         # pound has a Z chance" (the pot is an assumption, fingerprinted with them); the
         # chance also scores each of the pack's schemes that needs capital
         "pot_chance": float(analysis.pot_chance),
         "capital_requested": float(analysis.national["totals"]["capital_requested"]),
-        # what must give: each lever's share of its national value, and what is chosen
-        "what_must_give": [
-            [str(i), float(v), bool(c), str(stage)]
-            for i, v, c, stage in zip(levers["id"], levers["value"], levers["chosen"],
-                                      levers["stage"], strict=True)],
-        "lever_totals": [float(plan.target), float(plan.local), float(plan.national_agreement),
-                         float(plan.still_needed)],
+        # its place among the others: "Rank r of n (80% range ...)"
+        "footprints": len(analysis.summary),
+        "rank": {c: encode(row[c]) for c in RANKED if c in analysis.summary.columns},
+        # what must give: the whole plan for this footprint, levers shared by allocation
+        "what_must_give": encode(analysis.reprioritisation[code]),
     }
 
 
