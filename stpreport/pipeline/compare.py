@@ -25,7 +25,7 @@ def compare_editions(a: Edition, b: Edition) -> list[str]:
             continue
         name = new.at[code, "name"]
         numbers = []
-        for key, label, show in KEY_NUMBERS:
+        for key, label, show, *_ in KEY_NUMBERS:  # main adds how a change is shown
             before, after = old.at[code, key], new.at[code, key]
             if (key == "rating" and before != after) or (key != "rating" and \
                     abs(float(after) - float(before)) > 1e-6):
