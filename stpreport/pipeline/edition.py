@@ -364,10 +364,6 @@ class Edition:
     def write_manifest(self, manifest: dict) -> None:
         self.write(MANIFEST, json.dumps(manifest, indent=2, sort_keys=True) + "\n")
 
-    def published(self) -> list[str]:
-        """Names in the folder, for tests and the index: what a reader of the edition sees."""
-        return sorted(p.name for p in self.folder.iterdir()) if self.folder.is_dir() else []
-
 
 def _write_at(dir_fd: int, name: str, data: bytes | str, where: Path) -> None:
     """Atomic, 0644, fsynced write of `name` in the folder `dir_fd`, never through a link."""
