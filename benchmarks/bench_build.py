@@ -115,8 +115,8 @@ def plain_loop(keys: list[str], work: Path) -> tuple[float, float]:
 def build_command(out: Path, figures: Path | None = None, force: bool = False) -> list[str]:
     command = [sys.executable, "-m", "stpreport.cli", "build", "--out", str(out), "--edition",
                "bench", "--jobs", str(os.cpu_count() or 1)]
-    if figures:
-        command += ["--figures", str(figures)]
+    if figures:  # edited figures rebuild the same edition: say so (an edition keeps its figures)
+        command += ["--figures", str(figures), "--replace"]
     return command + (["--force"] if force else [])
 
 
