@@ -43,7 +43,7 @@ class _Worker:
 
 
 def run_jobs(
-    jobs: list[dict],
+    jobs: list[dict] | Callable[[], list[dict]],
     workers: int,
     on_result: Callable[[dict, dict], None],
     meanwhile: Callable[[], None] = lambda: None,
@@ -52,11 +52,14 @@ def run_jobs(
     """Run every job in worker processes, calling `on_result(job, result)` here as each ends.
 
     `meanwhile` runs in this process while the first workers start; no job is handed out
-    before it returns. A worker that dies fails the job it was running, and is replaced.
+    before it returns. `jobs` may be a function that returns them: then `workers` workers
+    start first and it is called (after `meanwhile`) while their kernels warm up; workers
+    left without a job stop. A worker that dies fails the job it was running, and is
+    replaced.
     `target` is the worker's body (`worker.serve`; tests pass a fake).
     """
     context = multiprocessing.get_context("spawn")
-    pending = deque(jobs)
+    pending: deque[dict] = deque() if callable(jobs) else deque(jobs)
     live: list[_Worker] = []
     level = logging.getLogger("stpreport").getEffectiveLevel()
 
@@ -118,8 +121,14 @@ def run_jobs(
             log.info("replacing worker %d", worker.process.pid)
 
     try:
-        top_up()
-        meanwhile()
+        if callable(jobs):
+            for _ in range(workers):
+                start()
+            meanwhile()
+            pending.extend(jobs())
+        else:
+            top_up()
+            meanwhile()
         while pending or any(w.job is not None for w in live):
             ready = wait([w.conn for w in live] + [w.process.sentinel for w in live])
             for worker in list(live):

@@ -63,9 +63,11 @@ class Prepared:
     assumptions: Assumptions
     edition: Edition
     manifest: dict  # what this build will record, besides the runs
-    runs: list[Run]
+    runs: list[Run] | None  # None until planned (`planned`): planning needs the analysis
     inputs: str  # fingerprint of all the figures, the assumptions and the package
     analysis: Any = None  # computed (or read from the cache) at most once, when needed
+    plan_options: dict = field(default_factory=dict)  # for `plan_runs`, besides the analysis
+    candidates: int = 0  # how many runs the plan considers (before skipping any)
 
     @property
     def folder(self) -> Path:
@@ -95,8 +97,9 @@ def _check_figures(edition: Edition, manifest: dict, figures: str, replace: bool
         )
 
 
-def prepare(options: BuildOptions) -> Prepared:
-    """Check everything and plan the build; raises before anything is written."""
+def prepare(options: BuildOptions, *, plan: bool = True) -> Prepared:
+    """Check everything and plan the build (unless `plan` is False: `planned` does it later);
+    raises before anything is written."""
     figures_path = (options.figures or bundled_figures_path()).resolve()
     params_path = (options.params or default_assumptions_path()).resolve()
     problems: list[Problem] = []
@@ -136,22 +139,20 @@ def prepare(options: BuildOptions) -> Prepared:
     previous_runs = previous.manifest().get("runs", {}) if previous else {}
     build_date = manifest.get("build_date") or dt.date.today().isoformat()
     inputs = inputs_fingerprint(figures, params_path)
-    computed = _analyse(figures, assumptions, inputs, options.cache)  # each pack's national slice
-    runs = plan_runs(
-        figures,
-        computed,
-        figures_path=figures_path,
-        params_path=params_path,
-        codes=codes,
-        include_national=not options.only or NATIONAL in options.only,
-        formats=options.formats,
-        edition=edition.name,
-        build_date=build_date,
-        previous=previous.folder if previous else None,
-        notebooks=options.notebooks.resolve() if options.notebooks else None,
-        analysis_cache=cache.entry_path(inputs, options.cache),
-        previous_fingerprints={k: v.get("good") or "" for k, v in previous_runs.items()},
-    )
+    include_national = not options.only or NATIONAL in options.only
+    plan_options = {
+        "figures_path": figures_path,
+        "params_path": params_path,
+        "codes": codes,
+        "include_national": include_national,
+        "formats": options.formats,
+        "edition": edition.name,
+        "build_date": build_date,
+        "previous": previous.folder if previous else None,
+        "notebooks": options.notebooks.resolve() if options.notebooks else None,
+        "analysis_cache": cache.entry_path(inputs, options.cache),
+        "previous_fingerprints": {k: v.get("good") or "" for k, v in previous_runs.items()},
+    }
     recorded = {
         "edition": edition.name,
         "build_date": build_date,
@@ -160,7 +161,28 @@ def prepare(options: BuildOptions) -> Prepared:
         "params": shown_path(params_path),
         "figures_fingerprint": figures_print,
     }
-    return Prepared(options, figures, assumptions, edition, recorded, runs, inputs, computed)
+    prepared = Prepared(
+        options,
+        figures,
+        assumptions,
+        edition,
+        recorded,
+        None,
+        inputs,
+        plan_options=plan_options,
+        candidates=len(codes) + int(include_national),
+    )
+    if plan:
+        planned(prepared)
+    return prepared
+
+
+def planned(prepared: Prepared) -> list[Run]:
+    """The runs, planned once the analysis is known: each pack's fingerprint holds the slice
+    of the national figures it quotes (`plan.national_slice`)."""
+    if prepared.runs is None:
+        prepared.runs = plan_runs(prepared.figures, analysis(prepared), **prepared.plan_options)
+    return prepared.runs
 
 
 def explain(options: BuildOptions) -> list[tuple[str, list[str]]]:
@@ -168,7 +190,7 @@ def explain(options: BuildOptions) -> list[tuple[str, list[str]]]:
     entries = prepared.edition.manifest().get("runs", {})
     return [
         (run.key, reasons(run, entries.get(run.key), prepared.edition.has, options.force))
-        for run in prepared.runs
+        for run in planned(prepared)
     ]
 
 
@@ -211,8 +233,12 @@ def _record(manifest: dict, run: Run, result: dict) -> None:
 def run_build(
     options: BuildOptions, progress: Callable[[int, int, str, dict], None]
 ) -> BuildResult:
+    """Build the edition. When the analysis is already cached, the build plans first and
+    starts workers only for what must run (a no-change rebuild starts none); otherwise the
+    workers start first and their kernels warm up while this process computes the analysis
+    and plans."""
     started = time.perf_counter()
-    prepared = prepare(options)
+    prepared = prepare(options, plan=False)
     edition = prepared.edition
     with edition.locked():
         manifest = edition.manifest()  # again, now that no other build can change it
@@ -223,30 +249,47 @@ def run_build(
         manifest |= {k: v for k, v in prepared.manifest.items() if k != "previous"}
         manifest.setdefault("created", now())
         manifest["versions"] = _versions()
-        entries = manifest.get("runs", {})
-        todo = []
-        for run in prepared.runs:
-            why = reasons(run, entries.get(run.key), edition.has, options.force)
-            if why:
-                todo.append(run)
-                log.info("%s: runs (%s)", run.key, "; ".join(why))
-            else:
-                log.info("%s: up to date, skipped", run.key)
-        skipped = [r.key for r in prepared.runs if r not in todo]
-        stale = (
-            bool(todo)
-            or manifest.get("inputs") != prepared.inputs
-            or manifest.get("formats") != list(options.formats)
-            or not all(edition.has(n) for n in (SUMMARY_CSV, SUMMARY_XLSX, INDEX))
-        )
-        failed = (
-            _execute(todo, prepared, manifest, progress, lambda: _write_tables(prepared, stale))
-            if todo
-            else {}
-        )
-        if not todo and stale:
-            _write_tables(prepared, stale)
-        if stale:
+        decided: dict[str, Any] = {}
+
+        def decide() -> list[Run]:
+            entries = manifest.get("runs", {})
+            todo = []
+            for run in planned(prepared):
+                why = reasons(run, entries.get(run.key), edition.has, options.force)
+                if why:
+                    todo.append(run)
+                    log.info("%s: runs (%s)", run.key, "; ".join(why))
+                else:
+                    log.info("%s: up to date, skipped", run.key)
+            decided["todo"] = todo
+            decided["stale"] = (
+                bool(todo)
+                or manifest.get("inputs") != prepared.inputs
+                or manifest.get("formats") != list(options.formats)
+                or not all(edition.has(n) for n in (SUMMARY_CSV, SUMMARY_XLSX, INDEX))
+            )
+            return todo
+
+        def tables() -> None:
+            if decided["stale"]:
+                _write_tables(prepared)
+
+        if _cached(prepared):
+            todo = decide()
+            failed = _execute(todo, prepared, manifest, progress, tables) if todo else {}
+            if not todo:
+                tables()
+        else:
+            log.info("the analysis is not cached: workers start while it is computed")
+
+            def jobs() -> list[Run]:
+                todo = decide()
+                tables()
+                return todo
+
+            failed = _execute(jobs, prepared, manifest, progress)
+        todo = decided["todo"]
+        if decided["stale"]:
             edition.write_all(
                 index_file(
                     analysis(prepared), manifest.get("runs", {}), edition.name, options.formats
@@ -255,13 +298,23 @@ def run_build(
         manifest["inputs"], manifest["formats"] = prepared.inputs, list(options.formats)
         manifest["updated"] = now()
         edition.write_manifest(manifest)
+    runs = prepared.runs or []
     return BuildResult(
         edition.folder,
         [r.key for r in todo if r.key not in failed],
-        skipped,
+        [r.key for r in runs if r not in todo],
         failed,
         time.perf_counter() - started,
     )
+
+
+def _cached(prepared: Prepared) -> bool:
+    """Whether the analysis could be read from the cache (it is then kept)."""
+    if prepared.analysis is None:
+        entry = cache.read(prepared.cache_entry, prepared.inputs)
+        if entry is not None:
+            prepared.analysis = entry.analysis
+    return prepared.analysis is not None
 
 
 def _public(figures: Figures, assumptions: Assumptions) -> tuple[Figures, Assumptions]:
@@ -298,11 +351,10 @@ def analysis(prepared: Prepared):
     return prepared.analysis
 
 
-def _write_tables(prepared: Prepared, stale: bool) -> None:
-    result = analysis(prepared)  # also writes the cache the notebooks read
-    if stale:
-        prepared.edition.write_snapshot(snapshot_files(prepared.figures))
-        prepared.edition.write_all(summary_files(result))
+def _write_tables(prepared: Prepared) -> None:
+    result = analysis(prepared)
+    prepared.edition.write_snapshot(snapshot_files(prepared.figures))
+    prepared.edition.write_all(summary_files(result))
 
 
 def job_for(run: Run, formats: tuple[str, ...], build: str = "") -> dict:
@@ -318,21 +370,27 @@ def job_for(run: Run, formats: tuple[str, ...], build: str = "") -> dict:
 
 
 def _execute(
-    todo: list[Run],
+    todo: list[Run] | Callable[[], list[Run]],
     prepared: Prepared,
     manifest: dict,
     progress: Callable[[int, int, str, dict], None],
-    meanwhile: Callable[[], None],
+    meanwhile: Callable[[], None] = lambda: None,
 ) -> dict[str, str]:
     """Run `todo` in worker processes (`pool.py`); `meanwhile` runs here while they start.
-    Each result's files are written here, into the edition this build holds."""
+    `todo` may be a function that works the runs out: then as many workers as there could be
+    runs start first, and it is called while they warm up. Each result's files are written
+    here, into the edition this build holds."""
     edition, options = prepared.edition, prepared.options
     failed: dict[str, str] = {}
-    runs = {r.key: r for r in todo}
+    runs: dict[str, Run] = {}
+    total = [0]
     token = secrets.token_hex(8)
-    jobs = [
-        job_for(r, options.formats, token) for r in sorted(todo, key=lambda r: r.key != NATIONAL)
-    ]  # the longest run first
+
+    def jobs_of(todo: list[Run]) -> list[dict]:
+        runs.update((r.key, r) for r in todo)
+        total[0] = len(todo)
+        ordered = sorted(todo, key=lambda r: r.key != NATIONAL)  # the longest run first
+        return [job_for(r, options.formats, token) for r in ordered]
 
     def finished(job: dict, result: dict) -> None:
         run = runs.pop(job["key"])
@@ -358,7 +416,16 @@ def _execute(
             failed[run.key] = result["error"]
         _record(manifest, run, result)
         edition.write_manifest(manifest)
-        progress(len(todo) - len(runs), len(todo), run.key, result)
+        progress(total[0] - len(runs), total[0], run.key, result)
 
-    run_jobs(jobs, max(1, min(options.jobs, len(todo))), finished, meanwhile)
+    if callable(todo):
+        plan = todo
+        run_jobs(
+            lambda: jobs_of(plan()),
+            max(1, min(options.jobs, prepared.candidates)),
+            finished,
+            meanwhile,
+        )
+    else:
+        run_jobs(jobs_of(todo), max(1, min(options.jobs, len(todo))), finished, meanwhile)
     return failed
