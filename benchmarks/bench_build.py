@@ -5,8 +5,9 @@
 
 Measures, in one run on the bundled figures:
   a. the plain way, each step its own command per briefing: `papermill`, then
-     `jupyter nbconvert --to html --no-input` (the standard lab template), then `weasyprint`
-     (HTML to PDF); by default on a sample of briefings, extrapolated to all 45 (said so);
+     `jupyter nbconvert --to html --no-input` (the standard lab template), then
+     `jupyter nbconvert --to stpreport_pdf` (the same Typst PDF the build makes); by default
+     on a sample of briefings, extrapolated to all 45 (said so);
   b. `stpreport build --force` (HTML and PDF);
   c. a rebuild with nothing changed;
   d. a rebuild after changing one footprint's figures;
@@ -107,7 +108,8 @@ def plain_loop(keys: list[str], work: Path) -> tuple[float, float]:
                  "-p", "edition", "bench", "--log-level", "ERROR"])
             run([str(bin_dir / "jupyter"), "nbconvert", "--to", "html", "--no-input",
                  str(executed), "--output-dir", str(work)])
-            run([str(bin_dir / "weasyprint"), str(work / f"{key}.html"), str(work / f"{key}.pdf")])
+            run([str(bin_dir / "jupyter"), "nbconvert", "--to", "stpreport_pdf", str(executed),
+                 "--output-dir", str(work)])
         seconds = time.perf_counter() - started
     return seconds, memory.mb
 
@@ -115,8 +117,8 @@ def plain_loop(keys: list[str], work: Path) -> tuple[float, float]:
 def build_command(out: Path, figures: Path | None = None, force: bool = False) -> list[str]:
     command = [sys.executable, "-m", "stpreport.cli", "build", "--out", str(out), "--edition",
                "bench", "--jobs", str(os.cpu_count() or 1)]
-    if figures:
-        command += ["--figures", str(figures)]
+    if figures:  # edited figures rebuild the same edition: say so (an edition keeps its figures)
+        command += ["--figures", str(figures), "--replace"]
     return command + (["--force"] if force else [])
 
 
@@ -204,7 +206,7 @@ def main() -> None:
         a_per = a_seconds / len(keys)
         a_total = a_per * total
         note = "" if len(keys) == total else f"measured on {len(keys)}, extrapolated to {total}"
-        rows.append(("a. plain papermill + nbconvert + weasyprint loop", a_total, total,
+        rows.append(("a. plain papermill + nbconvert (html, pdf) loop", a_total, total,
                      a_memory, note))
 
         out = work / "out"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from contextlib import contextmanager
@@ -10,6 +11,7 @@ from pathlib import Path
 import click
 
 from stpreport.assumptions import load_assumptions
+from stpreport.errors import StpreportError
 from stpreport.inputs import check_figures, load_figures
 from stpreport.problems import InputError, Problem
 
@@ -24,13 +26,17 @@ def _echo_problems(problems: list[Problem]) -> None:
 
 @contextmanager
 def _exit_on_bad_inputs(after: str | None = None):
-    """Bad figures or assumptions: every problem on its own line, then exit 1."""
+    """The one place refusals become output: bad figures or assumptions print every problem
+    on its own line; any other `StpreportError` prints its message. Then exit 1."""
     try:
         yield
     except InputError as exc:
         _echo_problems(exc.problems)
         if after:
             click.echo(after, err=True)
+        sys.exit(1)
+    except StpreportError as exc:
+        click.echo(str(exc), err=True)
         sys.exit(1)
 
 
@@ -41,8 +47,13 @@ def _figures_or_exit(path: Path | None):
 
 @click.group()
 @click.version_option(package_name="stpreport")
-def main() -> None:
+@click.option("--verbose", "-v", count=True,
+              help="Say what the build decides and why (-vv for more).")
+def main(verbose: int = 0) -> None:
     """Honest briefings on England's Sustainability and Transformation Plans."""
+    level = {0: logging.WARNING, 1: logging.INFO}.get(verbose, logging.DEBUG)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("stpreport").setLevel(level)
 
 
 SCENARIO_HELP = ("A scenario file (params/scenarios/*.yaml): the assumptions it changes, each "
@@ -197,12 +208,14 @@ def render(notebook: Path, out: Path | None, formats: str) -> None:
         click.echo(f"wrote {path}")
 
 
-def _build_options(figures, params, out, edition, only, formats, jobs, force, notebooks):
-    from stpreport.build.runner import BuildOptions
+def _build_options(figures, params, out, edition, only, formats, jobs, force, notebooks,
+                   replace):
+    from stpreport.pipeline.runner import BuildOptions
 
     return BuildOptions(figures=figures, params=params, out=out, edition=edition,
                         only=list(only) or None, formats=_formats(formats),
-                        jobs=jobs or (os.cpu_count() or 1), force=force, notebooks=notebooks)
+                        jobs=jobs or (os.cpu_count() or 1), force=force, notebooks=notebooks,
+                        replace=replace)
 
 
 def _build_arguments(command):
@@ -218,6 +231,8 @@ def _build_arguments(command):
         click.option("--jobs", type=click.IntRange(1, 64), default=None,
                      help="Parallel workers (default: the number of cores)."),
         click.option("--force", is_flag=True, help="Rebuild everything."),
+        click.option("--replace", is_flag=True,
+                     help="Rebuild an edition built from other figures from these ones."),
         click.option("--notebooks", type=click.Path(exists=True, file_okay=False,
                                                    path_type=Path),
                      help="Folder with your own footprint.ipynb and national.ipynb."),
@@ -229,21 +244,18 @@ def _build_arguments(command):
 
 @main.command()
 @_build_arguments
-def build(figures, params, out, edition, only, formats, jobs, force, notebooks) -> None:
+def build(figures, params, out, edition, only, formats, jobs, force, notebooks,
+          replace) -> None:
     """Build every briefing (HTML, PDF, executed notebook), the index and the summaries."""
-    from stpreport.build.manifest import BuildLocked
-    from stpreport.build.progress import Progress
-    from stpreport.build.runner import run_build
+    from stpreport.pipeline.progress import Progress
+    from stpreport.pipeline.runner import run_build
 
     options = _build_options(figures, params, out, edition, only, formats, jobs, force,
-                             notebooks)
+                             notebooks, replace)
     try:
         with _exit_on_bad_inputs("Nothing was built: the inputs above must be fixed first."),\
                 Progress() as progress:
             result = run_build(options, progress.update)
-    except BuildLocked as exc:
-        click.echo(str(exc), err=True)
-        sys.exit(1)
     except OSError as exc:
         where = exc.filename or out
         click.echo(f"cannot write the reports to {where}: {exc.strerror or exc}. Nothing "
@@ -264,12 +276,13 @@ def build(figures, params, out, edition, only, formats, jobs, force, notebooks) 
 
 @main.command()
 @_build_arguments
-def explain(figures, params, out, edition, only, formats, jobs, force, notebooks) -> None:
+def explain(figures, params, out, edition, only, formats, jobs, force, notebooks,
+            replace) -> None:
     """Say what a build would run, and why."""
-    from stpreport.build.runner import explain as plan
+    from stpreport.pipeline.runner import explain as plan
 
     options = _build_options(figures, params, out, edition, only, formats, jobs, force,
-                             notebooks)
+                             notebooks, replace)
     with _exit_on_bad_inputs():
         plan_ = plan(options)
     for key, why in plan_:
@@ -285,13 +298,11 @@ def explain(figures, params, out, edition, only, formats, jobs, force, notebooks
 def diff(edition_a: str, edition_b: str, out: Path) -> None:
     """What changed from EDITION_A to EDITION_B: figures and key numbers, footprint by
     footprint."""
-    from stpreport.build.compare import compare_editions
+    from stpreport.pipeline.compare import compare_editions
+    from stpreport.pipeline.edition import Edition
 
-    try:
-        lines = compare_editions(out / edition_a, out / edition_b)
-    except FileNotFoundError as exc:
-        click.echo(str(exc), err=True)
-        sys.exit(1)
+    with _exit_on_bad_inputs():
+        lines = compare_editions(Edition(out, edition_a), Edition(out, edition_b))
     for line in lines:
         click.echo(line)
 

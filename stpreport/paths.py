@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -18,3 +19,13 @@ def project_root() -> Path:
 
 def project_file(*parts: str) -> Path:
     return project_root().joinpath(*parts)
+
+
+def shown_path(path: Path | str) -> str:
+    """A path as a published briefing or manifest shows it: relative to the project when it is
+    inside it, else just its name. A local absolute path says nothing to a reader and tells
+    them about the analyst's machine."""
+    path = Path(path)
+    with contextlib.suppress(ValueError, OSError):
+        return path.resolve().relative_to(project_root().resolve()).as_posix()
+    return path.name

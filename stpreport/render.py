@@ -66,25 +66,11 @@ class BriefingHTMLExporter(HTMLExporter):
 
         from stpreport.briefing.pages import html_page
 
-        typst = notebook_typst(nb)
         nb, meta = _take_meta(nb)
         body, resources = super().from_notebook_node(nb, resources, **kw)
         page = html_page("briefing.html.j2", body=Markup(body), css=Markup(CSS),
                          **_briefing_meta(meta))
-        return BriefingPage(page, typst), resources
-
-
-class BriefingPage(str):
-    """The HTML page, carrying the Typst source of the same notebook, so that a caller that
-    still turns "the HTML" into a PDF (`build/worker.py` calls `html_to_pdf(html)`) gets the
-    Typst PDF. Transitional: new code calls `render_formats` or `notebook_pdf`."""
-
-    typst: str
-
-    def __new__(cls, html: str, typst: str) -> BriefingPage:
-        page = super().__new__(cls, html)
-        page.typst = typst
-        return page
+        return page, resources
 
 
 def _briefing_meta(meta: dict) -> dict:
@@ -131,19 +117,6 @@ def notebook_pdf(nb) -> bytes:
     from stpreport.briefing.pages import typst_pdf
 
     return typst_pdf(notebook_typst(nb))
-
-
-def html_to_pdf(html: str) -> bytes:
-    """Transitional, for `build/worker.py` (being restructured on another branch), which
-    renders `BriefingHTMLExporter`'s page and then calls this: the PDF of the Typst source that
-    page carries. Once the worker calls `render_formats`, delete this and `BriefingPage`."""
-    from stpreport.briefing.pages import typst_pdf
-
-    typst = getattr(html, "typst", None)
-    if typst is None:
-        raise TypeError("html_to_pdf takes the page BriefingHTMLExporter returns; a PDF is "
-                        "made from the notebook: use stpreport.render.notebook_pdf(nb)")
-    return typst_pdf(typst)
 
 
 class BriefingPDFExporter(Exporter):

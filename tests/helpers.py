@@ -76,3 +76,18 @@ def write_figures(dest: Path, footprints: list[dict], schemes: list[dict],
                                                          for f in footprints]
     write_rows(dest / "contracts.csv", [CONTRACT | c for c in contracts], list(CONTRACT))
     return dest
+
+
+def snapshot(folder: Path) -> dict[str, bytes | str]:
+    """Every entry under `folder` by relative path: a file's bytes, a link's target; to assert
+    that a refused build left an edition byte-for-byte unchanged."""
+    found: dict[str, bytes | str] = {}
+    for path in sorted(Path(folder).rglob("*")):
+        name = str(path.relative_to(folder))
+        if path.is_symlink():
+            found[name] = f"-> {path.readlink()}"
+        elif path.is_file():
+            found[name] = path.read_bytes()
+        else:
+            found[name] = "dir"
+    return found

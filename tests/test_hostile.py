@@ -19,9 +19,9 @@ from helpers import copy_figures, read_rows, write_figures, write_rows
 from openpyxl import Workbook, load_workbook
 from pypdf import PdfReader
 
-from stpreport.build.runner import BuildOptions, run_build
 from stpreport.cli import main
 from stpreport.inputs import load_figures
+from stpreport.pipeline.runner import BuildOptions, run_build
 from stpreport.template import write_template
 
 ROOT = Path(__file__).resolve().parent.parent

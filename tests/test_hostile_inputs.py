@@ -18,14 +18,16 @@ from openpyxl import load_workbook
 
 from stpreport.analysis import analyse
 from stpreport.assumptions import default_assumptions_path, load_assumptions
-from stpreport.build.outputs import SNAPSHOT, write_snapshot, write_summaries
 from stpreport.cells import neutralise, restore
 from stpreport.cli import main
 from stpreport.inputs import load_figures
+from stpreport.pipeline.outputs import snapshot_files, summary_files
 from stpreport.template import write_template
 
 CODES = ["E54000008", "E54000031"]
 DEFAULT_YAML = default_assumptions_path().read_text(encoding="utf-8")
+
+SNAPSHOT = "figures"
 
 
 def validate(*args: str) -> tuple[int, str]:
@@ -428,6 +430,12 @@ def hostile_figures(tmp_path) -> Path:
     )
 
 
+def _write_files(folder: Path, files: dict[str, bytes]) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, data in files.items():
+        (folder / name).write_bytes(data)
+
+
 def test_formula_text_is_neutralised_in_summary_and_snapshot_and_reads_back(
     hostile_figures, tmp_path
 ):
@@ -439,8 +447,8 @@ def test_formula_text_is_neutralised_in_summary_and_snapshot_and_reads_back(
         "'plain apostrophe",
     ]
     out = tmp_path / "out"
-    write_summaries(out, analyse(figures, load_assumptions()))
-    write_snapshot(out, figures)
+    _write_files(out, summary_files(analyse(figures, load_assumptions())))
+    _write_files(out / SNAPSHOT, snapshot_files(figures))
 
     with (out / "summary.csv").open(encoding="utf-8", newline="") as fh:
         summary = list(csv.DictReader(fh))
@@ -479,7 +487,7 @@ def test_formula_text_is_neutralised_in_the_template_and_validates_back(hostile_
 
 def test_pandas_reads_the_neutralised_summary_as_text(hostile_figures, tmp_path):
     figures = load_figures(hostile_figures)
-    write_summaries(tmp_path, analyse(figures, load_assumptions()))
+    _write_files(tmp_path, summary_files(analyse(figures, load_assumptions())))
     frame = pd.read_csv(io.StringIO((tmp_path / "summary.csv").read_text(encoding="utf-8")))
     assert frame.loc[0, "name"] == "'=1+1"
     assert restore(frame.loc[0, "name"]) == "=1+1"

@@ -1,16 +1,19 @@
-"""The build's worker processes: retired and replaced, dying alone, failing cleanly."""
+"""The build's worker processes: replaced when they die, dying alone, failing cleanly."""
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import signal
+import sys
 from pathlib import Path
 
 import pytest
 from helpers import copy_figures
 
-from stpreport.build.pool import run_jobs
-from stpreport.build.runner import BuildOptions, _analysis, job_for, prepare, run_build
+from stpreport.pipeline.pool import run_jobs
+from stpreport.pipeline.runner import BuildOptions, analysis, job_for, prepare, run_build
 
 ROOT = Path(__file__).resolve().parent.parent
 CODES = ["E54000008", "E54000031", "E54000041"]
@@ -26,23 +29,40 @@ def figures(tmp_path_factory) -> Path:
     return copy_figures(tmp_path_factory.mktemp("fig") / "figures", CODES)
 
 
-def test_retired_workers_are_replaced_and_build_the_same_bytes(tmp_path, figures):
-    options = BuildOptions(figures=figures, out=tmp_path / "pool", edition="ed1", jobs=2)
-    prepared = prepare(options)
-    prepared.folder.mkdir(parents=True)
-    _analysis(prepared)  # the cache the notebooks read, as a build writes it
-    results: dict[str, dict] = {}
-    run_jobs([job_for(r, prepared.folder, options.formats) for r in prepared.runs], 2,
-             lambda job, result: results.setdefault(job["key"], result), retire_after=1)
-    assert sorted(results) == sorted([*CODES, "national"])
-    assert all(r["status"] == "ok" for r in results.values()), results
-    # two workers, each retired after one briefing while more than one was waiting
-    assert len({r["worker"] for r in results.values()}) >= 3
+def fake_worker(conn, parent, level):
+    """A worker without a kernel: answers each job at once; dies on the job keyed 'die'."""
+    conn.send({"status": "ready"})
+    while (job := conn.recv()) is not None:
+        if job["key"] == "die":
+            os.kill(os.getpid(), signal.SIGKILL)
+        conn.send({"key": job["key"], "status": "ok", "worker": os.getpid(),
+                   "build": job.get("build")})
 
-    reference = run_build(BuildOptions(figures=figures, out=tmp_path / "ref", edition="ed1",
-                                       jobs=2), lambda *a: None)
-    assert not reference.failed
-    assert briefings(prepared.folder) == briefings(reference.folder)
+
+def test_a_dying_worker_fails_its_job_alone_and_is_replaced():
+    results: dict[str, dict] = {}
+    jobs = [{"key": k} for k in ("a", "die", "b", "c", "d")]
+    run_jobs(jobs, 1, lambda job, result: results.setdefault(job["key"], result),
+             target=fake_worker)
+    assert results["die"] == {"key": "die", "status": "failed",
+                              "error": "the build worker running it died (killed by signal 9)"}
+    assert all(results[k]["status"] == "ok" for k in "abcd")
+    assert results["a"]["worker"] != results["d"]["worker"]  # a replacement took over
+
+
+def test_workers_return_bytes_and_write_nothing(tmp_path, figures):
+    options = BuildOptions(figures=figures, out=tmp_path / "pool", edition="ed1", jobs=2,
+                           formats=("html",))
+    prepared = prepare(options)
+    analysis(prepared)  # the cache the notebooks read, as a build writes it
+    results: dict[str, dict] = {}
+    run_jobs([job_for(r, options.formats, "t") for r in prepared.runs[:1]], 1,
+             lambda job, result: results.setdefault(job["key"], result))
+    (result,) = results.values()
+    assert result["status"] == "ok" and result["build"] == "t", result
+    assert sorted(result["files"]) == ["E54000008.html", "E54000008.ipynb"]
+    assert result["files"]["E54000008.html"].rstrip().endswith(b"</html>")
+    assert not (tmp_path / "pool").exists()
 
 
 def test_a_worker_that_dies_fails_only_the_briefing_it_was_running(tmp_path, figures):
@@ -78,3 +98,29 @@ def test_a_kernel_that_cannot_start_fails_every_briefing_with_the_reason(
     assert not result.ran
     for error in result.failed.values():
         assert error.startswith("a build worker could not start its kernel: "), error
+
+
+def test_a_kernel_that_dies_at_start_up_fails_only_the_briefing_it_was_for(
+        tmp_path, figures, monkeypatch):
+    """The first two kernel launches die at once (the worker's own, then the first job's
+    second try); the next ones start: that first job fails alone, the rest are built."""
+    counter = tmp_path / "launches"
+    wrapper = tmp_path / "kernel.py"
+    wrapper.write_text(
+        "import os, sys\n"
+        f"path = {str(counter)!r}\n"
+        "n = int(open(path).read()) + 1 if os.path.exists(path) else 1\n"
+        "open(path, 'w').write(str(n))\n"
+        "if n <= 2:\n    sys.exit(1)\n"
+        "os.execv(sys.executable, [sys.executable, '-m', 'ipykernel_launcher', *sys.argv[1:]])\n")
+    spec = tmp_path / "jupyter" / "kernels" / "python3"
+    spec.mkdir(parents=True)
+    (spec / "kernel.json").write_text(json.dumps(
+        {"argv": [sys.executable, str(wrapper), "-f", "{connection_file}"],
+         "display_name": "flaky", "language": "python"}))
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
+    result = run_build(BuildOptions(figures=figures, out=tmp_path / "out", edition="ed1",
+                                    jobs=1, formats=("html",)), lambda *a: None)
+    assert list(result.failed) == ["national"]  # the longest run goes first
+    assert result.failed["national"].startswith("a build worker could not start its kernel: ")
+    assert sorted(result.ran) == CODES

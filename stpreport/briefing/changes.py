@@ -1,5 +1,6 @@
 """What changed since the previous edition: the figures that changed and the effect on the
-key numbers. An edition folder holds summary.csv and a copy of its figures (figures/)."""
+key numbers. The previous edition is read through its owner, `pipeline.edition.Edition`
+(its summary and its copy of the figures), never by joining names here."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from stpreport.briefing.context import Context
 from stpreport.briefing.html import Block, Col, join, para, table
 from stpreport.fingerprint import figures_slice
 from stpreport.formatting import clip, money, percent, pp
-from stpreport.inputs import Figures, load_figures
+from stpreport.inputs import Figures
 from stpreport.problems import InputError
 from stpreport.schema import TABLES, row_key
 
@@ -70,23 +71,31 @@ def key_number_changes(old: pd.Series, new: dict) -> pd.DataFrame:
 def changes_section(ctx: Context, code: str | None, previous: str | None) -> Block:
     if not previous:
         return para("No previous edition was given: this is the first edition.")
-    folder = Path(previous)
-    summary_path = folder / "summary.csv"
-    if not summary_path.is_file():
-        return para(f"The previous edition ({folder.name}) has no summary to compare with.")
-    old_summary = pd.read_csv(summary_path, dtype={"code": str}).set_index("code")
-    parts = [para(f"Compared with edition {folder.name}.")]
+    from stpreport.errors import StpreportError
+    from stpreport.pipeline.edition import Edition
+
+    try:
+        edition = Edition.at(previous)
+        old_summary = edition.summary()
+    except StpreportError:
+        old_summary = None
+    name = Path(previous).name
+    if old_summary is None:
+        return para(f"The previous edition ({name}) has no summary to compare with.")
+    parts = [para(f"Compared with edition {name}.")]
     if code is not None:
         if code not in old_summary.index:
-            return para(f"This footprint was not in edition {folder.name}.")
+            return para(f"This footprint was not in edition {name}.")
         parts.append(table(key_number_changes(old_summary.loc[code], ctx.analysis.row(code)),
                            [Col("figure", "Key number"), Col("before", "Before", numeric=True),
                             Col("after", "Now", numeric=True),
                             Col("change", "Change", numeric=True)],
                            "Key numbers, before and now"))
     try:
-        old_figures = load_figures(folder / "figures")
+        old_figures = edition.figures()
     except InputError:
+        old_figures = None
+    if old_figures is None:
         parts.append(para("The previous edition's figures could not be read, so the figures "
                           "that changed cannot be listed."))
         return join(parts)

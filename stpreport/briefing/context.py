@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import pickle
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -13,6 +12,7 @@ from stpreport.analysis import Analysis, analyse
 from stpreport.assumptions import Assumptions, default_assumptions_path, load_assumptions
 from stpreport.fingerprint import figures_fingerprint, file_fingerprint
 from stpreport.inputs import Figures, bundled_figures_path, load_figures
+from stpreport.paths import shown_path
 
 
 @dataclass(frozen=True)
@@ -22,8 +22,9 @@ class Context:
     analysis: Analysis
     edition: str
     build_date: str
-    figures_path: str
+    figures_path: str  # as shown: relative to the project, or just the name (no local path)
     params_path: str
+    assumptions_fingerprint: str = ""
 
 
 @lru_cache(maxsize=4)
@@ -41,9 +42,16 @@ def _mtime(path: Path) -> float:
 
 
 @lru_cache(maxsize=2)
-def _load_cache(path: str) -> tuple[Figures, Assumptions, Analysis]:
-    with open(path, "rb") as fh:
-        return pickle.load(fh)
+def _load_cache(path: str) -> tuple[Figures, Assumptions, Analysis] | None:
+    """The build's analysis cache entry at `path`, if it checks out (`pipeline/cache.py`):
+    data only, verified against its hash; anything else is computed again."""
+    from stpreport.pipeline import cache
+
+    name = Path(path).name
+    if not (name.startswith("analysis-") and name.endswith(".json")):
+        return None
+    cached = cache.read(Path(path), name.removeprefix("analysis-").removesuffix(".json"))
+    return None if cached is None else (cached.figures, cached.assumptions, cached.analysis)
 
 
 def load_context(figures: str | None, params: str | None, edition: str | None,
@@ -56,14 +64,14 @@ def load_context(figures: str | None, params: str | None, edition: str | None,
     gives the same numbers as computing them again, without the cost."""
     figures_path = Path(figures) if figures else bundled_figures_path()
     params_path = Path(params) if params else default_assumptions_path()
-    if analysis_cache and Path(analysis_cache).is_file():
-        loaded = _load_cache(str(analysis_cache))
-    else:
+    loaded = _load_cache(str(analysis_cache)) if analysis_cache else None
+    if loaded is None:
         loaded = _load(str(figures_path), str(params_path),
                        (_mtime(figures_path), _mtime(params_path)))
     today = dt.date.today().isoformat()
     return Context(*loaded, edition=edition or today, build_date=build_date or edition or today,
-                   figures_path=str(figures_path), params_path=str(params_path))
+                   figures_path=shown_path(figures_path), params_path=shown_path(params_path),
+                   assumptions_fingerprint=file_fingerprint(params_path))
 
 
 def provenance_items(ctx: Context, code: str | None) -> list[tuple[str, str]]:
@@ -73,6 +81,6 @@ def provenance_items(ctx: Context, code: str | None) -> list[tuple[str, str]]:
         ("Figures", ctx.figures_path if code is None else f"{ctx.figures_path} ({code})"),
         ("Figures fingerprint", figures_fingerprint(ctx.figures, code)),
         ("Assumptions", ctx.params_path),
-        ("Assumptions fingerprint", file_fingerprint(Path(ctx.params_path))),
+        ("Assumptions fingerprint", ctx.assumptions_fingerprint),
         ("stpreport version", __version__),
     ]

@@ -6,7 +6,7 @@ notebooks (`%reset -f`, figures closed); the analysis is cached in the kernel on
 files' paths and modification times, and is a pure function of them, so a pack is the same
 whether it is built alone, first, or after other footprints.
 
-The engine (`stpreport.build.papermill_engine`) is registered with Papermill as
+The engine (`stpreport.pipeline.papermill_engine`) is registered with Papermill as
 `stpreport_warm` through the `papermill.engine` entry point.
 """
 
@@ -24,7 +24,8 @@ WARM_UP = "import stpreport.briefing.footprint, stpreport.briefing.national"
 
 
 class WarmKernel:
-    """One kernel, started on first use and again if it dies."""
+    """One kernel, started on first use and again if it dies; a context manager that shuts it
+    down. Its owner (the worker) passes it to each job."""
 
     def __init__(self, kernel_name: str = "python3"):
         self.kernel_name = kernel_name
@@ -65,7 +66,14 @@ class WarmKernel:
         km.client_class = "jupyter_client.asynchronous.AsyncKernelClient"
         self.kc = km.client()
         self.kc.start_channels()
+        self.kc.allow_stdin = False
         return km
+
+    def __enter__(self) -> WarmKernel:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.shutdown()
 
     def shutdown(self) -> None:
         if self.kc is not None:
@@ -89,7 +97,7 @@ def execute(input_path: str, parameters: dict[str, Any], kernel: WarmKernel,
     import papermill as pm  # first: papermill loads the stpreport_warm entry point as it starts
     from papermill.engines import papermill_engines
 
-    from stpreport.build.papermill_engine import WarmEngine
+    from stpreport.pipeline.papermill_engine import WarmEngine
 
     papermill_engines.register("stpreport_warm", WarmEngine)  # also when run without installing
     nb = pm.execute_notebook(input_path, None, parameters=parameters,

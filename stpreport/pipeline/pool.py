@@ -1,34 +1,34 @@
-"""The build's worker processes, seen from the main process: start, feed, retire, replace.
+"""The build's worker processes, seen from the main process: start, feed, replace the dead.
 
-Each worker (`worker.py`) keeps a warm kernel and runs one job at a time. A long-lived
-worker grows with every briefing it runs (docs/performance.md), so a worker that has run
-`retire_after` jobs is retired and replaced while plenty of work remains; near the end of a
-build it carries on, since a replacement's start-up would cost more than it saves. No worker
-therefore runs more than about 1.5 x `retire_after` jobs, whatever the size of the build.
+Each worker (`worker.py`) keeps a warm kernel and runs one job at a time. Workers used to be
+retired every 16 briefings because they grew with every notebook; the growth was a kernel
+client started per notebook and never closed (`papermill_engine.py`). With that fixed a
+worker stays flat (descriptors, threads and memory, /work/notes-edition.md), so a worker now
+lives for the whole build.
 
-`concurrent.futures`' own `max_tasks_per_child` would retire workers too, but on Python 3.11
-its pool stopped replacing them and the build hung; and there one worker that dies breaks
-every job still queued, where here it fails only the job it was running.
+`concurrent.futures` is not used: there one worker that dies breaks every job still queued,
+where here it fails only the job it was running, and a replacement takes over the rest.
 
-A job goes to a worker only once the worker says its kernel is ready, so a worker still
-warming up never holds a job another worker could already run.
+A job goes to a worker only once the worker says it is ready, so a worker still starting up
+never holds a job another worker could already run. Workers stay in this process's group (a
+Ctrl-C or a kill of the group reaches them) and ask Linux to stop them when this process dies
+(`worker.die_with_parent`); their kernels poll their parent and follow within a second.
 """
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
+import os
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
-from stpreport.build.worker import serve
+from stpreport.pipeline.worker import serve
 
-RETIRE_AFTER = 16
-"""Jobs after which a worker is replaced, if more than `workers` x RETIRE_AFTER / 2 jobs are
-still waiting. Measured (docs/performance.md): a worker grows faster the longer it lives, by
-about 90 MB over its first 16 briefings; its kernel stays at about 190 MB."""
+log = logging.getLogger(__name__)
 
 JOIN_TIMEOUT = 30.0
 
@@ -37,30 +37,41 @@ JOIN_TIMEOUT = 30.0
 class _Worker:
     process: Any
     conn: Connection
-    done: int = 0  # jobs it has finished
-    ready: bool = False  # its kernel is warm
+    ready: bool = False  # it can take a job
     leaving: bool = False  # told to stop
     job: dict | None = None  # the job it is running
 
 
-def run_jobs(jobs: list[dict], workers: int, on_result: Callable[[dict, dict], None],
-             meanwhile: Callable[[], None] = lambda: None,
-             retire_after: int = RETIRE_AFTER) -> None:
+def run_jobs(
+    jobs: list[dict] | Callable[[], list[dict]],
+    workers: int,
+    on_result: Callable[[dict, dict], None],
+    meanwhile: Callable[[], None] = lambda: None,
+    target: Callable[..., None] = serve,
+) -> None:
     """Run every job in worker processes, calling `on_result(job, result)` here as each ends.
 
     `meanwhile` runs in this process while the first workers start; no job is handed out
-    before it returns. A worker that dies fails the job it was running, and is replaced.
+    before it returns. `jobs` may be a function that returns them: then `workers` workers
+    start first and it is called (after `meanwhile`) while their kernels warm up; workers
+    left without a job stop. A worker that dies fails the job it was running, and is
+    replaced.
+    `target` is the worker's body (`worker.serve`; tests pass a fake).
     """
     context = multiprocessing.get_context("spawn")
-    pending = deque(jobs)
+    pending: deque[dict] = deque() if callable(jobs) else deque(jobs)
     live: list[_Worker] = []
+    level = logging.getLogger("stpreport").getEffectiveLevel()
 
     def start() -> None:
         parent, child = context.Pipe()
-        process = context.Process(target=serve, args=(child,), name="stpreport-build-worker")
+        process = context.Process(
+            target=target, args=(child, os.getpid(), level), name="stpreport-build-worker"
+        )
         process.start()
         child.close()
         live.append(_Worker(process, parent))
+        log.info("worker %d started", process.pid)
 
     def top_up() -> None:
         while pending and sum(not w.leaving for w in live) < min(workers, len(pending)):
@@ -77,36 +88,47 @@ def run_jobs(jobs: list[dict], workers: int, on_result: Callable[[dict, dict], N
     def retire(worker: _Worker) -> None:
         worker.leaving = True
         worker.conn.send(None)  # it shuts its kernel down and leaves
+        log.info("worker %d stopped: nothing left for it", worker.process.pid)
 
     def handle(worker: _Worker, message: dict) -> None:
         if message.get("status") == "ready":
             worker.ready = True
-        elif message.get("status") == "broken":  # no kernel will start: fail everything left
-            while pending:
-                fail(pending.popleft(), message["error"])
+            log.info("worker %d ready", worker.process.pid)
         else:
             job, worker.job = worker.job, None
             assert job is not None
-            worker.done += 1
             on_result(job, message)
-            if worker.done >= retire_after and len(pending) > workers * retire_after // 2:
-                retire(worker)
 
     def bury(worker: _Worker) -> None:
         worker.process.join(JOIN_TIMEOUT)
         live.remove(worker)
         code = worker.process.exitcode
-        how = f"killed by signal {-code}" if code is not None and code < 0 \
-            else f"exit code {code}"
+        how = f"killed by signal {-code}" if code is not None and code < 0 else f"exit code {code}"
+        if worker.leaving:
+            return
+        log.warning(
+            "worker %d died (%s)%s",
+            worker.process.pid,
+            how,
+            f" running {worker.job['key']}" if worker.job else "",
+        )
         if worker.job is not None:
             fail(worker.job, f"the build worker running it died ({how})")
-        elif not worker.ready and not worker.leaving:  # it never started: nor would another
+        elif not worker.ready:  # it never started: nor would another
             while pending:
                 fail(pending.popleft(), f"a build worker could not start ({how})")
+        if pending:
+            log.info("replacing worker %d", worker.process.pid)
 
     try:
-        top_up()
-        meanwhile()
+        if callable(jobs):
+            for _ in range(workers):
+                start()
+            meanwhile()
+            pending.extend(jobs())
+        else:
+            top_up()
+            meanwhile()
         while pending or any(w.job is not None for w in live):
             ready = wait([w.conn for w in live] + [w.process.sentinel for w in live])
             for worker in list(live):
@@ -120,8 +142,7 @@ def run_jobs(jobs: list[dict], workers: int, on_result: Callable[[dict, dict], N
             top_up()
             for worker in live:
                 give(worker)
-                if not pending and worker.ready and worker.job is None \
-                        and not worker.leaving:
+                if not pending and worker.ready and worker.job is None and not worker.leaving:
                     retire(worker)  # nothing left for it: shut down while others finish
     finally:
         _stop(live)
@@ -144,6 +165,7 @@ def _stop(live: list[_Worker]) -> None:
     for worker in live:
         worker.process.join(JOIN_TIMEOUT)
         if worker.process.is_alive():
+            log.warning("worker %d did not stop: killed", worker.process.pid)
             worker.process.kill()
             worker.process.join()
         worker.conn.close()

@@ -1,7 +1,7 @@
 """The `stpreport_warm` Papermill engine: nbclient on a kernel that outlives the notebook.
 
 Papermill imports this module itself, through the `papermill.engine` entry point, while it
-starts; import `stpreport.build.engine` rather than this module.
+starts; import `stpreport.pipeline.engine` rather than this module.
 """
 
 from __future__ import annotations
@@ -23,7 +23,14 @@ class WarmClient(PapermillNotebookClient):
 
 class WarmEngine(NBClientEngine):
     """Papermill's nbclient engine, but on a kernel manager `km` and a started kernel client
-    `kc` passed in and kept: neither the kernel nor its channels are set up per notebook."""
+    `kc` passed in and kept: neither the kernel nor its channels are set up per notebook.
+
+    `NotebookClient` takes `km` as an argument but not `kc`: its traits drop a `kc` keyword
+    and `__init__` sets `self.kc = None`, after which `setup_kernel` starts a fresh client
+    (and, as the client does not own the kernel, never closes it: +14 descriptors and +3
+    threads per notebook, docs/performance.md). The supported way to reuse a started client
+    is to assign `client.kc` before `execute`: `setup_kernel` starts one only when it is
+    None, and with `cleanup_kc=False` leaves it open for the next notebook."""
 
     @classmethod
     def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None,
@@ -34,4 +41,6 @@ class WarmEngine(NBClientEngine):
         final = merge_kwargs(kwargs, timeout=execution_timeout, startup_timeout=start_timeout,
                              kernel_name=kernel_name, log_output=log_output,
                              stdout_file=stdout_file, stderr_file=stderr_file)
-        return WarmClient(nb_man, km=km, kc=kc, **final).execute(cleanup_kc=False)
+        client = WarmClient(nb_man, km=km, **final)
+        client.kc = kc
+        return client.execute(cleanup_kc=False)

@@ -2,28 +2,19 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pandas as pd
-
 from stpreport.briefing.changes import KEY_NUMBERS, figure_changes
-from stpreport.build.outputs import SNAPSHOT
-from stpreport.inputs import load_figures
+from stpreport.pipeline.edition import Edition
 from stpreport.problems import InputError
 
 
-def _summary(folder: Path) -> pd.DataFrame:
-    path = folder / "summary.csv"
-    if not path.is_file():
-        raise FileNotFoundError(f"{folder} is not an edition: it has no summary.csv")
-    return pd.read_csv(path, dtype={"code": str}).set_index("code")
-
-
-def compare_editions(a: Path, b: Path) -> list[str]:
+def compare_editions(a: Edition, b: Edition) -> list[str]:
     """Lines saying, for every footprint, which figures and key numbers changed."""
-    old, new = _summary(a), _summary(b)
+    old, new = a.require().summary(), b.require().summary()
+    assert old is not None and new is not None
     try:
-        changes = figure_changes(load_figures(a / SNAPSHOT), load_figures(b / SNAPSHOT), None)
+        before, after = a.figures(), b.figures()
+        changes = None if before is None or after is None else \
+            figure_changes(before, after, None)
     except InputError:
         changes = None
     lines = [f"From edition {a.name} to {b.name}"]
@@ -34,7 +25,7 @@ def compare_editions(a: Path, b: Path) -> list[str]:
             continue
         name = new.at[code, "name"]
         numbers = []
-        for key, label, show in KEY_NUMBERS:
+        for key, label, show, *_ in KEY_NUMBERS:  # main adds how a change is shown
             before, after = old.at[code, key], new.at[code, key]
             if (key == "rating" and before != after) or (key != "rating" and \
                     abs(float(after) - float(before)) > 1e-6):

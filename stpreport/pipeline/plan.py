@@ -1,23 +1,24 @@
 """Plan a build: which briefings exist, what each depends on, and which must run and why.
 
-A run's fingerprint covers its own slice of the figures, the national context it reads from
-the other footprints (the capital pot's chance and the total allocation that shares out the
-levers), the assumptions, the notebook's cells, the package (code and templates), the edition
-and the previous edition it compares with. Editing one footprint's schemes therefore reruns
-that footprint and the national briefing; editing capital, which moves the pot's chance for
-everyone, rightly reruns them all.
+A run's fingerprint covers its own slice of the figures, the slice of the national figures
+its pack quotes (`national_slice`), the assumptions, the notebook's cells, the package (code
+and templates), the edition and the previous edition it compares with. Editing one
+footprint's schemes (without capital) or stated gap therefore reruns that footprint and the
+national briefing; editing capital, which moves the pot's chance and the national capital
+asked for, or an allocation, which moves every footprint's share of the levers, rightly
+reruns them all.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from stpreport import __version__
-from stpreport.analysis.deliverability import pot_chance
-from stpreport.assumptions import Assumptions
 from stpreport.fingerprint import (
     digest,
     figures_fingerprint,
@@ -25,6 +26,9 @@ from stpreport.fingerprint import (
     notebook_fingerprint,
 )
 from stpreport.inputs import Figures
+
+if TYPE_CHECKING:
+    from stpreport.analysis import Analysis
 from stpreport.paths import PACKAGE_DIR, project_file
 
 NATIONAL = "national"
@@ -56,11 +60,46 @@ def package_fingerprint() -> str:
     return digest(*parts)
 
 
-def national_context(figures: Figures, assumptions: Assumptions) -> str:
-    """What a pack reads from the other footprints: the pot's chance and total allocation."""
-    total_allocation = float(figures.footprints["nhs_allocation"].sum())
-    chance = pot_chance(figures.schemes, assumptions)
-    return digest(repr((chance, total_allocation)).encode())
+RANKED = ("rank", "rank_low", "rank_high")
+"""Columns of a footprint's summary row that place it among all the others: quoted in its
+pack where the analysis provides them ("Rank 3 of 44, 80% range 2 to 6")."""
+
+
+def national_slice(analysis: Analysis, code: str) -> dict[str, object]:
+    """Every number from the other footprints that footprint `code`'s pack quotes or depends
+    on, by name, exactly. Its fingerprint is the pack's "national_context" component, so a
+    change elsewhere reruns this pack when, and only when, one of these numbers changes.
+
+    Keep it in step with `briefing/footprint.py`: a pack that starts quoting another national
+    figure (a regional total, a national quantile) adds it here, by name, or that pack goes
+    stale silently when the figure changes. The analysis is at hand, so such figures are read
+    from it, not recomputed.
+
+    What must give depends on every footprint's allocation: each lever's value is its national
+    value times this footprint's share of the total allocation (`analysis/reprioritise.py`),
+    so an allocation edit anywhere moves every pack's lever values and reruns every pack.
+    Scaling levers by a fixed national allocation (an assumption) instead of the footprints'
+    sum would make that edit rerun one pack and the national briefing.
+    """
+    from stpreport.pipeline.codec import encode
+
+    row = analysis.summary.loc[code]
+    return {
+        # the capital section: "footprints ask for X against a pot of Y, so each unsecured
+        # pound has a Z chance" (the pot is an assumption, fingerprinted with them); the
+        # chance also scores each of the pack's schemes that needs capital
+        "pot_chance": float(analysis.pot_chance),
+        "capital_requested": float(analysis.national["totals"]["capital_requested"]),
+        # its place among the others: "Rank r of n (80% range ...)"
+        "footprints": len(analysis.summary),
+        "rank": {c: encode(row[c]) for c in RANKED if c in analysis.summary.columns},
+        # what must give: the whole plan for this footprint, levers shared by allocation
+        "what_must_give": encode(analysis.reprioritisation[code]),
+    }
+
+
+def national_context(analysis: Analysis, code: str) -> str:
+    return digest(json.dumps(national_slice(analysis, code), sort_keys=True).encode())
 
 
 def inputs_fingerprint(figures: Figures, params_path: Path) -> str:
@@ -69,7 +108,7 @@ def inputs_fingerprint(figures: Figures, params_path: Path) -> str:
                   file_fingerprint(params_path).encode(), package_fingerprint().encode())
 
 
-def plan_runs(figures: Figures, assumptions: Assumptions, *, figures_path: Path,
+def plan_runs(figures: Figures, analysis: Analysis, *, figures_path: Path,
               params_path: Path,
               codes: list[str], include_national: bool, formats: tuple[str, ...],
               edition: str, build_date: str, previous: Path | None,
@@ -79,7 +118,6 @@ def plan_runs(figures: Figures, assumptions: Assumptions, *, figures_path: Path,
         "assumptions": file_fingerprint(params_path),
         "package": package_fingerprint(),
         "edition": digest(f"{edition}|{build_date}".encode()),
-        "national_context": national_context(figures, assumptions),
     }
     base = {"figures": str(figures_path), "params": str(params_path), "edition": edition,
             "build_date": build_date, "previous": str(previous) if previous else None,
@@ -90,6 +128,7 @@ def plan_runs(figures: Figures, assumptions: Assumptions, *, figures_path: Path,
     notebook_print = notebook_fingerprint(notebook)
     for code in codes:
         components = shared | {"figures": figures_fingerprint(figures, code),
+                               "national_context": national_context(analysis, code),
                                "notebook": notebook_print,
                                "previous": previous_fingerprints.get(code, "none")}
         runs.append(Run(code, notebook, base | {"footprint": code}, components,
@@ -107,8 +146,10 @@ def _outputs(stem: str, formats: tuple[str, ...]) -> tuple[str, ...]:
     return (f"{stem}.ipynb", *(f"{stem}.{f}" for f in formats))
 
 
-def reasons(run: Run, entry: dict | None, folder: Path, force: bool) -> list[str]:
-    """Why `run` must run (empty: it is up to date)."""
+def reasons(run: Run, entry: dict | None, present: Callable[[str], bool], force: bool
+            ) -> list[str]:
+    """Why `run` must run (empty: it is up to date); `present(name)` says whether the edition
+    holds the output `name`."""
     if force:
         return ["--force"]
     if entry is None:
@@ -118,7 +159,7 @@ def reasons(run: Run, entry: dict | None, folder: Path, force: bool) -> list[str
         why.append("failed last time")
     old = entry.get("components", {})
     why += [f"{name} changed" for name, value in run.components.items() if old.get(name) != value]
-    missing = [name for name in run.outputs if not (folder / name).is_file()]
+    missing = [name for name in run.outputs if not present(name)]
     if missing:
         why.append("missing " + ", ".join(missing))
     return why

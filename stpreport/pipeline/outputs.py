@@ -1,23 +1,23 @@
-"""What a build writes besides the briefings: summary tables, the index, the figures' copy."""
+"""What a build publishes besides the briefings: summary tables, the index, the figures' copy.
+
+Each function returns ``{file name: bytes}`` and writes nothing: the edition (`edition.py`)
+writes them, as it writes everything in its folder."""
 
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 import pandas as pd
 
 from stpreport import __version__
 from stpreport.analysis import SUMMARY_COLUMNS, Analysis
-from stpreport.atomic import write_atomic
 from stpreport.briefing.html import Col, money_col, percent_col, table
 from stpreport.briefing.pages import edition_index_page
-from stpreport.build.plan import NATIONAL
 from stpreport.cells import neutralise_frame
 from stpreport.formatting import clip
 from stpreport.inputs import Figures
-
-SNAPSHOT = "figures"
+from stpreport.pipeline.edition import INDEX, SNAPSHOT_TABLES, SUMMARY_CSV, SUMMARY_XLSX
+from stpreport.pipeline.plan import NATIONAL
 
 
 def summary_frame(analysis: Analysis) -> pd.DataFrame:
@@ -25,10 +25,11 @@ def summary_frame(analysis: Analysis) -> pd.DataFrame:
     return frame[SUMMARY_COLUMNS]
 
 
-def write_summaries(folder: Path, analysis: Analysis) -> None:
+def summary_files(analysis: Analysis) -> dict[str, bytes]:
+    files = {}
     frame = neutralise_frame(summary_frame(analysis))  # no text a spreadsheet would run
-    write_atomic(folder / "summary.csv", frame.to_csv(index=False, lineterminator="\n",
-                                                      float_format="%.6f"))
+    files[SUMMARY_CSV] = frame.to_csv(index=False, lineterminator="\n",
+                                      float_format="%.6f").encode("utf-8")
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         frame.to_excel(writer, sheet_name="summary", index=False)
@@ -36,20 +37,22 @@ def write_summaries(folder: Path, analysis: Analysis) -> None:
             "One row per footprint. Money in £m at 2016/17 prices; p_balance is a probability.",
             "illustrative = TRUE where any figure behind the row is invented for illustration."]})
         notes.to_excel(writer, sheet_name="notes", index=False)
-    write_atomic(folder / "summary.xlsx", buffer.getvalue())
+    files[SUMMARY_XLSX] = buffer.getvalue()
+    return files
 
 
-def write_snapshot(folder: Path, figures: Figures) -> None:
+def snapshot_files(figures: Figures) -> dict[str, bytes]:
     """A copy of the figures as CSV, so later editions can say which figures changed."""
-    target = folder / SNAPSHOT
-    for name in ("footprints", "schemes", "contracts", "sources"):
+    files = {}
+    for name in SNAPSHOT_TABLES:
         frame = neutralise_frame(getattr(figures, name))  # read back by inputs, restored
         text = frame.to_csv(index=False, lineterminator="\n", float_format="%.17g")
-        write_atomic(target / f"{name}.csv", text)
+        files[f"{name}.csv"] = text.encode("utf-8")
+    return files
 
 
-def write_index(folder: Path, analysis: Analysis, runs: dict[str, dict], edition: str,
-                formats: tuple[str, ...]) -> None:
+def index_file(analysis: Analysis, runs: dict[str, dict], edition: str,
+               formats: tuple[str, ...]) -> dict[str, bytes]:
     frame = summary_frame(analysis)
     frame["status"] = [_status(runs.get(code)) for code in frame["code"]]
     columns = [
@@ -69,7 +72,7 @@ def write_index(folder: Path, analysis: Analysis, runs: dict[str, dict], edition
         national_links=[(f.upper(), f"{NATIONAL}.{f}") for f in formats],
         national_status=_status(runs.get(NATIONAL)),
         illustrative=bool(analysis.national["totals"]["illustrative"]), version=__version__)
-    write_atomic(folder / "index.html", page)
+    return {INDEX: page.encode("utf-8") if isinstance(page, str) else page}
 
 
 def _status(entry: dict | None) -> str:
