@@ -101,6 +101,8 @@ class Assumptions:
     ratings: tuple[RatingBand, ...]
     sensitivity: tuple[Sensitivity, ...]
     contract_years: int
+    national_allocation: float
+    national_population: float
     levers: tuple[Lever, ...]
     sources: dict[str, str]
     location: str
@@ -436,6 +438,8 @@ def _read(r: _Reader) -> Assumptions:
         ratings=_read_ratings(r),
         sensitivity=_read_sensitivity(r, SENSITIVITY_KEYS),
         contract_years=r.number("contracts.years", 1, 10, integer=True),
+        national_allocation=r.number("national_totals.allocation", 1, 1e7),
+        national_population=r.number("national_totals.population", 1, 1e10),
         levers=_read_levers(r),
         sources=r.sources,
         location="",

@@ -27,24 +27,27 @@ def growth_factors(a: Assumptions) -> tuple[np.ndarray, np.ndarray]:
     return cost, funding
 
 
-def activity_shares(footprints: pd.DataFrame, contracts: pd.DataFrame) -> pd.DataFrame:
-    """Each footprint's share of national allocation, population, and elective and A&E
-    activity (by the contracts' baseline value; its allocation share where it has none)."""
+def activity_shares(footprints: pd.DataFrame, contracts: pd.DataFrame, a: Assumptions
+                    ) -> pd.DataFrame:
+    """Each footprint's share of England's allocation and population (fixed national totals,
+    `national_totals`, so one footprint's edit moves no other footprint's share), and of the
+    footprints' elective and A&E activity (the contracts' baseline values; a footprint with no
+    such line takes its share of the footprints' allocation)."""
     codes = footprints["code"].to_numpy()
     fp = footprints.set_index("code")
     out = pd.DataFrame(index=pd.Index(codes, name="code"))
-    out["allocation"] = (fp["nhs_allocation"] / fp["nhs_allocation"].sum()).reindex(codes)
-    out["population"] = (fp["population"] / fp["population"].sum()).reindex(codes)
+    out["allocation"] = (fp["nhs_allocation"] / a.national_allocation).reindex(codes)
+    out["population"] = (fp["population"] / a.national_population).reindex(codes)
+    relative = (fp["nhs_allocation"] / fp["nhs_allocation"].sum()).reindex(codes)
     for activity in ("elective", "ae"):
         lines = contracts[contracts["activity"] == activity]
         value = lines.groupby("footprint")["baseline_value"].sum().reindex(codes)
         known = value.notna()
         if known.any():
-            # Footprints without the line take their allocation share of what is unknown.
-            share = value / value.sum() * out.loc[known, "allocation"].sum()
-            out[activity] = share.where(known, out["allocation"])
+            share = value / value.sum() * relative[known].sum()
+            out[activity] = share.where(known, relative)
         else:
-            out[activity] = out["allocation"]
+            out[activity] = relative
     return out.astype(float)
 
 

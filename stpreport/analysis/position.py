@@ -58,7 +58,7 @@ def position(figures: Figures, a: Assumptions) -> Position:
     chance = pot_chance(figures.schemes, a)
     scored = score_schemes(figures.schemes, a, chance)
     lines = contract_mismatch(figures.contracts, a)
-    shares = activity_shares(fp, figures.contracts)
+    shares = activity_shares(fp, figures.contracts, a)
     frame = gap_summary(fp, a).join(recovery_costs(shares, a))
     frame["recovery_cost"] = frame["recovery_ae"] + frame["recovery_rtt"]
     frame["contract_mismatch"] = mismatch_by_footprint(lines, codes)

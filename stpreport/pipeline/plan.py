@@ -75,11 +75,13 @@ def national_slice(analysis: Analysis, code: str) -> dict[str, object]:
     stale silently when the figure changes. The analysis is at hand, so such figures are read
     from it, not recomputed.
 
-    What must give depends on every footprint's allocation: each lever's value is its national
-    value times this footprint's share of the total allocation (`analysis/reprioritise.py`),
-    so an allocation edit anywhere moves every pack's lever values and reruns every pack.
-    Scaling levers by a fixed national allocation (an assumption) instead of the footprints'
-    sum would make that edit rerun one pack and the national briefing.
+    Besides the national figures it quotes, the slice holds every analysed number the pack
+    shows about itself (its summary row, year-by-year trajectory, scored schemes, sensitivity
+    and lever plan), since some rest on other footprints: the national pot's chance (capital
+    gates), the activity shares behind its recovery cost, its rank among the others. Levers and
+    recovery are shared out by fixed national totals or the footprints' activity, so one
+    footprint's allocation edit reruns that pack and the national briefing, and another pack
+    only if its rank range moves.
     """
     from stpreport.pipeline.codec import encode
 
@@ -93,9 +95,19 @@ def national_slice(analysis: Analysis, code: str) -> dict[str, object]:
         # its place among the others: "Rank r of n (80% range ...)"
         "footprints": len(analysis.summary),
         "rank": {c: encode(row[c]) for c in RANKED if c in analysis.summary.columns},
-        # what must give: the whole plan for this footprint, levers shared by allocation
+        # what must give: the whole plan for this footprint
         "what_must_give": encode(analysis.reprioritisation[code]),
+        # every other number the pack shows about itself
+        "summary": encode(row),
+        "trajectory": encode(_rows(analysis.trajectory, "code", code)),
+        "schemes": encode(_rows(analysis.schemes, "footprint", code)),
+        "sensitivity": encode(_rows(analysis.sensitivity, "code", code)),
+        "drivers": encode(analysis.drivers[code]),
     }
+
+
+def _rows(frame, column: str, code: str):
+    return frame[frame[column] == code].reset_index(drop=True)
 
 
 def national_context(analysis: Analysis, code: str) -> str:
