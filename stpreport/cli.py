@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import sys
@@ -209,13 +210,13 @@ def render(notebook: Path, out: Path | None, formats: str) -> None:
 
 
 def _build_options(figures, params, out, edition, only, formats, jobs, force, notebooks,
-                   replace):
+                   replace, scenarios=()):
     from stpreport.pipeline.runner import BuildOptions
 
     return BuildOptions(figures=figures, params=params, out=out, edition=edition,
                         only=list(only) or None, formats=_formats(formats),
                         jobs=jobs or (os.cpu_count() or 1), force=force, notebooks=notebooks,
-                        replace=replace)
+                        replace=replace, scenarios=tuple(scenarios))
 
 
 def _build_arguments(command):
@@ -236,6 +237,9 @@ def _build_arguments(command):
         click.option("--notebooks", type=click.Path(exists=True, file_okay=False,
                                                    path_type=Path),
                      help="Folder with your own footprint.ipynb and national.ipynb."),
+        click.option("--scenario", "scenarios", multiple=True,
+                     type=click.Path(path_type=Path, dir_okay=False), help=SCENARIO_HELP
+                     + " Each is built into a folder of the edition, beside a comparison."),
     ]
     for option in reversed(options):
         command = option(command)
@@ -245,17 +249,28 @@ def _build_arguments(command):
 @main.command()
 @_build_arguments
 def build(figures, params, out, edition, only, formats, jobs, force, notebooks,
-          replace) -> None:
-    """Build every briefing (HTML, PDF, executed notebook), the index and the summaries."""
+          replace, scenarios) -> None:
+    """Build every briefing (HTML, PDF, executed notebook), the index and the summaries; with
+    --scenario, also every briefing under each scenario, and their comparison."""
     from stpreport.pipeline.progress import Progress
     from stpreport.pipeline.runner import run_build
+    from stpreport.scenarios import load_scenarios
 
     options = _build_options(figures, params, out, edition, only, formats, jobs, force,
-                             notebooks, replace)
+                             notebooks, replace, scenarios)
+    results = []
     try:
+        with _exit_on_bad_inputs("Nothing was built: the inputs above must be fixed first."):
+            named = load_scenarios(list(scenarios), params) if scenarios else []
         with _exit_on_bad_inputs("Nothing was built: the inputs above must be fixed first."),\
                 Progress() as progress:
             result = run_build(options, progress.update)
+        results.append(result)
+        for scenario, path in zip(named, scenarios, strict=True):
+            overlay = dataclasses.replace(options, out=result.folder, edition=scenario.name,
+                                          scenario=path, scenarios=(), replace=True)
+            with _exit_on_bad_inputs(), Progress() as progress:
+                results.append(run_build(overlay, progress.update))
     except OSError as exc:
         where = exc.filename or out
         click.echo(f"cannot write the reports to {where}: {exc.strerror or exc}. Nothing "
@@ -266,23 +281,24 @@ def build(figures, params, out, edition, only, formats, jobs, force, notebooks,
         click.echo("Interrupted: everything finished so far is kept; run the build again to "
                    "finish the rest.", err=True)
         sys.exit(130)
-    click.echo(f"{result.folder}: {len(result.ran)} built, {len(result.skipped)} up to date, "
-               f"{len(result.failed)} failed in {result.seconds:.1f}s")
-    for key, error in sorted(result.failed.items()):
-        click.echo(f"FAILED {key}: {error}", err=True)
-    if result.failed:
+    for result in results:
+        click.echo(f"{result.folder}: {len(result.ran)} built, {len(result.skipped)} up to "
+                   f"date, {len(result.failed)} failed in {result.seconds:.1f}s")
+        for key, error in sorted(result.failed.items()):
+            click.echo(f"FAILED {key}: {error}", err=True)
+    if any(result.failed for result in results):
         sys.exit(1)
 
 
 @main.command()
 @_build_arguments
 def explain(figures, params, out, edition, only, formats, jobs, force, notebooks,
-            replace) -> None:
+            replace, scenarios) -> None:
     """Say what a build would run, and why."""
     from stpreport.pipeline.runner import explain as plan
 
     options = _build_options(figures, params, out, edition, only, formats, jobs, force,
-                             notebooks, replace)
+                             notebooks, replace, scenarios)
     with _exit_on_bad_inputs():
         plan_ = plan(options)
     for key, why in plan_:

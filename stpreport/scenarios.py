@@ -31,6 +31,7 @@ from stpreport.assumptions import (
     Assumptions,
     assumptions_from_tree,
     default_assumptions_path,
+    load_assumptions,
     load_yaml,
 )
 from stpreport.problems import InputError, Problem
@@ -121,6 +122,13 @@ def load_scenario(path: Path | str, base: Path | str | None = None) -> Scenario:
     return Scenario(name=name, title=meta["title"].strip(),
                     description=meta["description"].strip(), changes=tuple(sources),
                     assumptions=replace(assumptions, location=str(path)), location=str(path))
+
+
+def scenario_assumptions(params_path: str | Path, scenario: str | Path | None) -> Assumptions:
+    """The assumptions at `params_path`, with the scenario's changes applied when given."""
+    if not scenario:
+        return load_assumptions(params_path)
+    return load_scenario(scenario, params_path).assumptions
 
 
 def load_scenarios(paths: list[Path], base: Path | str | None = None) -> list[Scenario]:

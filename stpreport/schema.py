@@ -76,7 +76,7 @@ MAX_SCHEMES_PER_FOOTPRINT = 200
 for a footprint at once (10,000 x 20,000 schemes needed 1.6 GB an array and ended in
 MemoryError), so a footprint's schemes are capped well above any real plan."""
 
-RESERVED_CODES = ("national", "index", "summary", "manifest", "figures")
+RESERVED_CODES = ("national", "index", "summary", "manifest", "figures", "scenarios")
 """Names the edition folder uses for its own files: a footprint with one of these codes, in any
 case, would overwrite them."""
 
@@ -156,7 +156,8 @@ def _share(name: str, year: str) -> Column:
 FOOTPRINTS = Table(
     name="footprints",
     meaning="One row per footprint (STP area): who it is and its money in the base year 2016/17. "
-    "At most 300 rows; a code may not be national, index, summary, manifest or figures.",
+    "At most 300 rows; a code may not be national, index, summary, manifest, figures or "
+    "scenarios.",
     key=("code",),
     max_rows=300,
     columns=(

@@ -9,10 +9,11 @@ from pathlib import Path
 
 from stpreport import __version__
 from stpreport.analysis import Analysis, analyse
-from stpreport.assumptions import Assumptions, default_assumptions_path, load_assumptions
-from stpreport.fingerprint import figures_fingerprint, file_fingerprint
+from stpreport.assumptions import Assumptions, default_assumptions_path
+from stpreport.fingerprint import digest, figures_fingerprint, file_fingerprint
 from stpreport.inputs import Figures, bundled_figures_path, load_figures
 from stpreport.paths import shown_path
+from stpreport.scenarios import scenario_assumptions
 
 
 @dataclass(frozen=True)
@@ -25,14 +26,16 @@ class Context:
     figures_path: str  # as shown: relative to the project, or just the name (no local path)
     params_path: str
     assumptions_fingerprint: str = ""
+    scenario: str = ""  # the scenario's title, when the assumptions are a scenario's
 
 
 @lru_cache(maxsize=4)
-def _load(figures_path: str, params_path: str, mtimes: tuple[float, float]
-          ) -> tuple[Figures, Assumptions, Analysis]:
+def _load(figures_path: str, params_path: str, scenario: str | None,
+          mtimes: tuple[float, ...]) -> tuple[Figures, Assumptions, Analysis]:
     figures = load_figures(figures_path)
-    assumptions = load_assumptions(params_path)
+    assumptions = scenario_assumptions(params_path, scenario)
     return figures, assumptions, analyse(figures, assumptions)
+
 
 
 def _mtime(path: Path) -> float:
@@ -55,7 +58,8 @@ def _load_cache(path: str) -> tuple[Figures, Assumptions, Analysis] | None:
 
 
 def load_context(figures: str | None, params: str | None, edition: str | None,
-                 build_date: str | None = None, analysis_cache: str | None = None) -> Context:
+                 build_date: str | None = None, analysis_cache: str | None = None,
+                 scenario: str | None = None) -> Context:
     """Load (or reuse, in a warm kernel, while the files are unchanged) everything a briefing
     needs. The edition defaults to today's date, which is also the build date shown.
 
@@ -66,12 +70,20 @@ def load_context(figures: str | None, params: str | None, edition: str | None,
     params_path = Path(params) if params else default_assumptions_path()
     loaded = _load_cache(str(analysis_cache)) if analysis_cache else None
     if loaded is None:
-        loaded = _load(str(figures_path), str(params_path),
-                       (_mtime(figures_path), _mtime(params_path)))
+        mtimes = (_mtime(figures_path), _mtime(params_path),
+                  *((_mtime(Path(scenario)),) if scenario else ()))
+        loaded = _load(str(figures_path), str(params_path), scenario or None, mtimes)
     today = dt.date.today().isoformat()
+    title = ""
+    fingerprint = file_fingerprint(params_path)
+    if scenario:
+        from stpreport.scenarios import load_scenario
+
+        title = load_scenario(scenario, params_path).title
+        fingerprint = digest(fingerprint.encode(), file_fingerprint(Path(scenario)).encode())
     return Context(*loaded, edition=edition or today, build_date=build_date or edition or today,
                    figures_path=shown_path(figures_path), params_path=shown_path(params_path),
-                   assumptions_fingerprint=file_fingerprint(params_path))
+                   assumptions_fingerprint=fingerprint, scenario=title)
 
 
 def provenance_items(ctx: Context, code: str | None) -> list[tuple[str, str]]:
@@ -82,5 +94,6 @@ def provenance_items(ctx: Context, code: str | None) -> list[tuple[str, str]]:
         ("Figures fingerprint", figures_fingerprint(ctx.figures, code)),
         ("Assumptions", ctx.params_path),
         ("Assumptions fingerprint", ctx.assumptions_fingerprint),
+        *((("Scenario", ctx.scenario),) if ctx.scenario else ()),
         ("stpreport version", __version__),
     ]

@@ -56,10 +56,10 @@ class FootprintPack:
     @classmethod
     def load(cls, code: str, figures: str | None = None, params: str | None = None,
              edition: str | None = None, previous: str | None = None,
-             build_date: str | None = None, analysis_cache: str | None = None
-             ) -> FootprintPack:
-        return cls(load_context(figures, params, edition, build_date, analysis_cache), code,
-                   previous)
+             build_date: str | None = None, analysis_cache: str | None = None,
+             scenario: str | None = None) -> FootprintPack:
+        return cls(load_context(figures, params, edition, build_date, analysis_cache,
+                                scenario), code, previous)
 
     # -- the page's frame -------------------------------------------------------------------
     def meta(self) -> Meta:
@@ -70,7 +70,8 @@ class FootprintPack:
     def title(self) -> HTMLBlock:
         r = self.row
         return title_block(self.name, f"{self.code} · {clip(r['region'])} · population "
-                           f"{int(r['population']):,} · edition {self.ctx.edition}",
+                           f"{int(r['population']):,} · edition {self.ctx.edition}"
+                           + (f" · scenario: {self.ctx.scenario}" if self.ctx.scenario else ""),
                            self.illustrative)
 
     # -- the verdict ------------------------------------------------------------------------

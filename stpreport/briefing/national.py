@@ -37,9 +37,10 @@ class NationalBriefing:
     def load(cls, figures: str | None = None, params: str | None = None,
              edition: str | None = None, previous: str | None = None,
              build_date: str | None = None, links: bool = True,
-             analysis_cache: str | None = None) -> NationalBriefing:
-        return cls(load_context(figures, params, edition, build_date, analysis_cache), previous,
-                   links)
+             analysis_cache: str | None = None, scenario: str | None = None
+             ) -> NationalBriefing:
+        return cls(load_context(figures, params, edition, build_date, analysis_cache,
+                                scenario), previous, links)
 
     def meta(self) -> Meta:
         return Meta(f"England's STPs: national briefing, edition {self.ctx.edition}",
@@ -50,7 +51,8 @@ class NationalBriefing:
         return title_block("England's Sustainability and Transformation Plans",
                            f"National briefing for the Health Committee · "
                            f"{self.t['footprints']} footprints · population "
-                           f"{self.t['population']:,.0f} · edition {self.ctx.edition}",
+                           f"{self.t['population']:,.0f} · edition {self.ctx.edition}"
+                           + (f" · scenario: {self.ctx.scenario}" if self.ctx.scenario else ""),
                            self.illustrative)
 
     def headline(self) -> HTMLBlock:

@@ -57,6 +57,7 @@ SNAPSHOT = "figures"
 SNAPSHOT_TABLES = ("footprints", "schemes", "contracts", "sources")
 BRIEFING_SUFFIXES = (".html", ".pdf", ".ipynb")
 RESERVED_STEMS = frozenset({"index", "summary", "manifest", SNAPSHOT})
+"""(A base edition also holds `scenarios.*`, the comparison, and a folder per scenario.)"""
 """Stems a briefing may not have: its files would overwrite the edition's own."""
 
 FILE_MODE = 0o644

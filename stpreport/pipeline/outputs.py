@@ -11,13 +11,13 @@ import pandas as pd
 
 from stpreport import __version__
 from stpreport.analysis import SUMMARY_COLUMNS, Analysis
-from stpreport.briefing.html import Col, money_col, percent_col, table
+from stpreport.briefing.html import Col, money_col, table
 from stpreport.briefing.pages import edition_index_page
 from stpreport.cells import neutralise_frame
-from stpreport.formatting import clip
+from stpreport.formatting import chance, clip
 from stpreport.inputs import Figures
 from stpreport.pipeline.edition import INDEX, SNAPSHOT_TABLES, SUMMARY_CSV, SUMMARY_XLSX
-from stpreport.pipeline.plan import NATIONAL
+from stpreport.pipeline.plan import NATIONAL, SCENARIOS
 
 
 def summary_frame(analysis: Analysis) -> pd.DataFrame:
@@ -61,15 +61,18 @@ def index_file(analysis: Analysis, runs: dict[str, dict], edition: str,
             if "html" in formats else None),
         Col("region", "Region", clip, nowrap=True),
         money_col("honest_gap", "Honest gap"),
-        percent_col("p_balance", "P(balance)"),
+        Col("p_balance", "Chance it balances", chance, True),
         Col("rating", "Rating", nowrap=True),
+        Col("nhse_rating", "NHS England 2017", nowrap=True),
         Col("status", "Status", nowrap=True),
     ]
     if "pdf" in formats:
         columns.append(Col("code", "PDF", lambda c: "PDF", href=lambda r: f"{r['code']}.pdf"))
     page = edition_index_page(
         edition=edition, packs=table(frame, columns, f"{len(frame)} footprints", css="league"),
-        national_links=[(f.upper(), f"{NATIONAL}.{f}") for f in formats],
+        national_links=[(f.upper(), f"{NATIONAL}.{f}") for f in formats] + [
+            (f"Scenarios compared ({f.upper()})", f"{SCENARIOS}.{f}") for f in formats
+            if SCENARIOS in runs],
         national_status=_status(runs.get(NATIONAL)),
         illustrative=bool(analysis.national["totals"]["illustrative"]), version=__version__)
     return {INDEX: page.encode("utf-8") if isinstance(page, str) else page}

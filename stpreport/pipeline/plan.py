@@ -32,6 +32,8 @@ if TYPE_CHECKING:
 from stpreport.paths import PACKAGE_DIR, project_file
 
 NATIONAL = "national"
+SCENARIOS = "scenarios"
+"""The run, and the files, of the comparison of scenarios in a base edition."""
 PACKAGE_SUFFIXES = {".py", ".j2", ".css", ".json"}
 
 
@@ -114,10 +116,20 @@ def national_context(analysis: Analysis, code: str) -> str:
     return digest(json.dumps(national_slice(analysis, code), sort_keys=True).encode())
 
 
-def inputs_fingerprint(figures: Figures, params_path: Path) -> str:
+def assumptions_fingerprint(params_path: Path, scenario: Path | None = None) -> str:
+    """The assumptions: the params file, and the scenario file applied to it if any."""
+    parts = [file_fingerprint(params_path).encode()]
+    if scenario:
+        parts.append(file_fingerprint(scenario).encode())
+    return digest(*parts)
+
+
+def inputs_fingerprint(figures: Figures, params_path: Path, scenario: Path | None = None
+                       ) -> str:
     """Everything the summary tables and the analysis cache depend on."""
     return digest(figures_fingerprint(figures, None).encode(),
-                  file_fingerprint(params_path).encode(), package_fingerprint().encode())
+                  assumptions_fingerprint(params_path, scenario).encode(),
+                  package_fingerprint().encode())
 
 
 def plan_runs(figures: Figures, analysis: Analysis, *, figures_path: Path,
@@ -125,15 +137,20 @@ def plan_runs(figures: Figures, analysis: Analysis, *, figures_path: Path,
               codes: list[str], include_national: bool, formats: tuple[str, ...],
               edition: str, build_date: str, previous: Path | None,
               previous_fingerprints: dict[str, str], notebooks: Path | None = None,
-              analysis_cache: Path | None = None) -> list[Run]:
+              analysis_cache: Path | None = None, scenario: Path | None = None,
+              scenarios: tuple[Path, ...] = ()) -> list[Run]:
+    """The runs of one edition: each footprint, the national briefing, and (with `scenarios`)
+    the comparison of the scenarios against these assumptions. With `scenario`, the runs
+    are built under that scenario's assumptions."""
     shared = {
-        "assumptions": file_fingerprint(params_path),
+        "assumptions": assumptions_fingerprint(params_path, scenario),
         "package": package_fingerprint(),
         "edition": digest(f"{edition}|{build_date}".encode()),
     }
     base = {"figures": str(figures_path), "params": str(params_path), "edition": edition,
             "build_date": build_date, "previous": str(previous) if previous else None,
-            "analysis_cache": str(analysis_cache) if analysis_cache else None}
+            "analysis_cache": str(analysis_cache) if analysis_cache else None,
+            "scenario": str(scenario) if scenario else None}
     runs = []
     folder = notebooks or project_file("notebooks")
     notebook = folder / "footprint.ipynb"
@@ -151,6 +168,17 @@ def plan_runs(figures: Figures, analysis: Analysis, *, figures_path: Path,
                                "notebook": notebook_fingerprint(notebook),
                                "previous": previous_fingerprints.get(NATIONAL, "none")}
         runs.append(Run(NATIONAL, notebook, base, components, _outputs(NATIONAL, formats)))
+    if scenarios:
+        notebook = folder / "scenarios.ipynb"
+        components = shared | {"figures": figures_fingerprint(figures, None),
+                               "notebook": notebook_fingerprint(notebook),
+                               "scenarios": digest(*(f"{p.name}:{file_fingerprint(p)}".encode()
+                                                     for p in scenarios))}
+        parameters = {"scenarios": [str(p) for p in scenarios], "figures": str(figures_path),
+                      "params": str(params_path), "edition": edition, "build_date": build_date,
+                      "links": False}
+        runs.append(Run(SCENARIOS, notebook, parameters, components,
+                        _outputs(SCENARIOS, formats)))
     return runs
 
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from stpreport.assumptions import Assumptions, default_assumptions_path, load_assumptions
+from stpreport.assumptions import Assumptions, default_assumptions_path
 from stpreport.errors import EditionRefused
 from stpreport.fingerprint import figures_fingerprint
 from stpreport.inputs import Figures, bundled_figures_path, load_figures
@@ -37,6 +37,7 @@ from stpreport.pipeline.outputs import index_file, snapshot_files, summary_files
 from stpreport.pipeline.plan import NATIONAL, Run, inputs_fingerprint, plan_runs, reasons
 from stpreport.pipeline.pool import run_jobs
 from stpreport.problems import InputError, Problem
+from stpreport.scenarios import load_scenarios, scenario_assumptions
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +54,8 @@ class BuildOptions:
     force: bool = False
     notebooks: Path | None = None  # folder with footprint.ipynb and national.ipynb
     replace: bool = False  # rebuild an edition built from other figures from these ones
+    scenario: Path | None = None  # build under this scenario's assumptions
+    scenarios: tuple[Path, ...] = ()  # and compare these scenarios in this (base) edition
     cache: Path | None = None  # the analysis cache's folder (default: `cache.cache_dir()`)
 
 
@@ -97,6 +100,16 @@ def _check_figures(edition: Edition, manifest: dict, figures: str, replace: bool
         )
 
 
+def _previous_scenario(edition: Edition) -> Edition | None:
+    """A scenario's edition lives in its base edition's folder (`<out>/<base>/<scenario>`):
+    its previous edition is the same scenario in the base edition's previous edition."""
+    base = Edition.at(edition.out).previous()
+    if base is None:
+        return None
+    same = Edition(base.folder, edition.name)
+    return same if same.exists() else None
+
+
 def prepare(options: BuildOptions, *, plan: bool = True) -> Prepared:
     """Check everything and plan the build (unless `plan` is False: `planned` does it later);
     raises before anything is written."""
@@ -108,8 +121,12 @@ def prepare(options: BuildOptions, *, plan: bool = True) -> Prepared:
         figures = load_figures(figures_path)
     except InputError as exc:
         problems += exc.problems
+    scenario = options.scenario.resolve() if options.scenario else None
+    scenarios = tuple(p.resolve() for p in options.scenarios)
     try:
-        assumptions = load_assumptions(params_path)
+        assumptions = scenario_assumptions(params_path, scenario)
+        if scenarios:
+            load_scenarios(list(scenarios), params_path)
     except InputError as exc:
         problems += exc.problems
     if problems:
@@ -135,10 +152,10 @@ def prepare(options: BuildOptions, *, plan: bool = True) -> Prepared:
     manifest = edition.manifest()
     figures_print = figures_fingerprint(figures, None)
     _check_figures(edition, manifest, figures_print, options.replace)
-    previous = edition.previous()
+    previous = _previous_scenario(edition) if scenario else edition.previous()
     previous_runs = previous.manifest().get("runs", {}) if previous else {}
     build_date = manifest.get("build_date") or dt.date.today().isoformat()
-    inputs = inputs_fingerprint(figures, params_path)
+    inputs = inputs_fingerprint(figures, params_path, scenario)
     include_national = not options.only or NATIONAL in options.only
     plan_options = {
         "figures_path": figures_path,
@@ -152,6 +169,8 @@ def prepare(options: BuildOptions, *, plan: bool = True) -> Prepared:
         "notebooks": options.notebooks.resolve() if options.notebooks else None,
         "analysis_cache": cache.entry_path(inputs, options.cache),
         "previous_fingerprints": {k: v.get("good") or "" for k, v in previous_runs.items()},
+        "scenario": scenario,
+        "scenarios": scenarios,
     }
     recorded = {
         "edition": edition.name,
@@ -160,6 +179,8 @@ def prepare(options: BuildOptions, *, plan: bool = True) -> Prepared:
         "figures": shown_path(figures_path),
         "params": shown_path(params_path),
         "figures_fingerprint": figures_print,
+        **({"scenario": shown_path(scenario)} if scenario else {}),
+        **({"scenarios": [shown_path(p) for p in scenarios]} if scenarios else {}),
     }
     prepared = Prepared(
         options,
