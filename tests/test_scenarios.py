@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 
@@ -105,3 +106,55 @@ def test_validate_checks_scenarios_and_refuses_with_no_traceback(tmp_path):
     ok = CliRunner().invoke(main, ["validate", *args])
     assert ok.exit_code == 0, ok.output
     assert "3 scenarios" in ok.output
+
+
+def _run(args: list[str]) -> tuple[int, str]:
+    result = CliRunner().invoke(main, args)
+    return result.exit_code, result.output
+
+
+def _manifest(folder: Path) -> dict:
+    import json
+
+    return json.loads((folder / "manifest.json").read_text())
+
+
+def test_a_scenario_build_writes_a_folder_per_scenario_and_reruns_only_what_changed(tmp_path):
+    from helpers import copy_figures
+
+    figures = copy_figures(tmp_path / "figures", ["E54000008", "E54000041"])
+    scenario = _write(tmp_path, GOOD, "dearer.yaml")
+    out = tmp_path / "out"
+    args = ["build", "--figures", str(figures), "--out", str(out), "--edition", "ed1",
+            "--jobs", "2", "--format", "html", "--scenario", str(scenario)]
+    code, output = _run(args)
+    assert code == 0, output
+    base, dearer = out / "ed1", out / "ed1" / "dearer"
+    assert (base / "scenarios.html").is_file() and (dearer / "E54000008.html").is_file()
+    assert "scenario: Dearer" in (dearer / "E54000008.html").read_text(encoding="utf-8")
+    base_summary = pd.read_csv(base / "summary.csv").set_index("code")
+    dearer_summary = pd.read_csv(dearer / "summary.csv").set_index("code")
+    assert (dearer_summary["honest_gap"] > base_summary["honest_gap"]).all()
+    comparison = (base / "scenarios.html").read_text(encoding="utf-8")
+    assert "Dearer" in comparison and "up £" in comparison
+    before = {p: p.read_bytes() for p in base.glob("*.html")}
+    # Nothing changed: nothing runs.
+    code, output = _run(args)
+    assert code == 0 and output.count("0 built") == 2, output
+    # The scenario changed: its packs and the comparison rerun; the base packs do not.
+    scenario.write_text(GOOD.replace("0.019", "0.015"), encoding="utf-8")
+    code, output = _run(args)
+    assert code == 0, output
+    assert f"{dearer}: 2 built" in output and f"{base}: 1 built" in output
+    assert _manifest(base)["runs"]["scenarios"]["status"] == "ok"
+    for path, data in before.items():
+        if path.name != "scenarios.html":
+            assert path.read_bytes() == data
+
+
+def test_a_bad_scenario_builds_nothing(tmp_path):
+    bad = _write(tmp_path, GOOD.replace("growth.cost", "growth.costs"))
+    out = tmp_path / "out"
+    code, output = _run(["build", "--out", str(out), "--scenario", str(bad)])
+    assert code == 1 and "is not an assumption" in output and "Traceback" not in output
+    assert not out.exists() or not any(out.iterdir())
