@@ -57,7 +57,16 @@ def main(verbose: int = 0) -> None:
     logging.getLogger("stpreport").setLevel(level)
 
 
-SCENARIO_HELP = ("A scenario file (params/scenarios/*.yaml): the assumptions it changes, each "
+def _scenario_files(paths) -> tuple[Path, ...]:
+    """Scenario files as given, a folder standing for every .yaml file in it."""
+    files: list[Path] = []
+    for path in paths:
+        files += sorted(Path(path).glob("*.yaml")) if Path(path).is_dir() else [Path(path)]
+    return tuple(files)
+
+
+SCENARIO_HELP = ("A scenario file (params/scenarios/*.yaml), or a folder of them: the "
+                 "assumptions it changes, each "
                  "with its source. Repeat for several.")
 
 
@@ -71,6 +80,7 @@ def validate(figures: Path | None, params: Path | None, scenarios: tuple[Path, .
     from stpreport.inputs import bundled_figures_path
     from stpreport.scenarios import load_scenarios
 
+    scenarios = _scenario_files(scenarios)
     location = figures or bundled_figures_path()
     loaded, problems = check_figures(location)
     try:
@@ -238,7 +248,7 @@ def _build_arguments(command):
                                                    path_type=Path),
                      help="Folder with your own footprint.ipynb and national.ipynb."),
         click.option("--scenario", "scenarios", multiple=True,
-                     type=click.Path(path_type=Path, dir_okay=False), help=SCENARIO_HELP
+                     type=click.Path(path_type=Path), help=SCENARIO_HELP
                      + " Each is built into a folder of the edition, beside a comparison."),
     ]
     for option in reversed(options):
@@ -256,6 +266,7 @@ def build(figures, params, out, edition, only, formats, jobs, force, notebooks,
     from stpreport.pipeline.runner import run_build
     from stpreport.scenarios import load_scenarios
 
+    scenarios = _scenario_files(scenarios)
     options = _build_options(figures, params, out, edition, only, formats, jobs, force,
                              notebooks, replace, scenarios)
     results = []
@@ -298,7 +309,7 @@ def explain(figures, params, out, edition, only, formats, jobs, force, notebooks
     from stpreport.pipeline.runner import explain as plan
 
     options = _build_options(figures, params, out, edition, only, formats, jobs, force,
-                             notebooks, replace, scenarios)
+                             notebooks, replace, _scenario_files(scenarios))
     with _exit_on_bad_inputs():
         plan_ = plan(options)
     for key, why in plan_:

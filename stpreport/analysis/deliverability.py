@@ -98,8 +98,9 @@ def score_schemes(schemes: pd.DataFrame, a: Assumptions, chance: float | None = 
         "consultation": out["f_consultation"] < 1, "clinical": out["or_clinical"] < 1,
         "evidence": out["or_evidence"] < 1, "balancing": out["origin"] == "balancing",
     }
-    out["pulls"] = [";".join(code for code in PULLS if flags[code].iloc[i])
-                    for i in range(len(out))]
+    columns = [np.asarray(flags[code], bool) for code in PULLS]
+    out["pulls"] = [";".join(code for code, on in zip(PULLS, row, strict=True) if on)
+                    for row in zip(*columns, strict=True)] if len(out) else []
     return out
 
 
