@@ -135,7 +135,8 @@ def read_csv_table(path: Path, name: str, problems: list[Problem]) -> RawTable |
                                 f"{line}); save it as 'CSV UTF-8'"))
         return None
     if "\x00" in text:
-        problems.append(Problem(where, "holds NUL bytes: it is not a CSV text file"))
+        line = text[: text.index("\x00")].count("\n") + 1
+        problems.append(Problem(where, "holds NUL bytes: it is not a CSV text file", line))
         return None
     records: list[tuple[int, list[str]]] = []
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)

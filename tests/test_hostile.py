@@ -127,7 +127,7 @@ def _million_row_workbook(folder: Path) -> Path:
 
 CORPUS = {
     "truncated row": (_text_edit("schemes", lambda t: t[: t.index("\n", 400) - 30] + "\n"),
-                      "schemes.csv row 3, column political_support: 's' must be one of"),
+                      "schemes.csv row 3, column political_support: 'co' must be one of"),
     "truncated inside quotes": (
         _text_edit("footprints", lambda t: t.replace("Cheshire and Merseyside",
                                                      '"Cheshire, and Merseyside', 1)),
