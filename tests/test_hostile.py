@@ -138,7 +138,7 @@ CORPUS = {
     "latin-1": (_bytes("footprints", "code,name\nE1,Wrexham Maelor café\n".encode("latin-1")),
                 "footprints.csv: is not UTF-8 text (byte 0xe9 on line 2)"),
     "binary file": (_bytes("contracts", b"\x00\x01\x02PK\x00"),
-                    "contracts.csv: holds NUL bytes: it is not a CSV text file"),
+                    "contracts.csv row 1: holds NUL bytes: it is not a CSV text file"),
     "nan": (_csv("footprints", 0, "nhs_spend", "NaN"),
             "footprints.csv row 2, column nhs_spend: 'NaN' must be a finite number"),
     "infinity": (_csv("footprints", 0, "nhs_allocation", "Infinity"),
