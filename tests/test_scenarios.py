@@ -145,7 +145,7 @@ def test_a_scenario_build_writes_a_folder_per_scenario_and_reruns_only_what_chan
     scenario.write_text(GOOD.replace("0.019", "0.015"), encoding="utf-8")
     code, output = _run(args)
     assert code == 0, output
-    assert f"{dearer}: 2 built" in output and f"{base}: 1 built" in output
+    assert f"{dearer}: 3 built" in output and f"{base}: 1 built" in output
     assert _manifest(base)["runs"]["scenarios"]["status"] == "ok"
     for path, data in before.items():
         if path.name != "scenarios.html":
