@@ -104,19 +104,59 @@ def plain_loop(keys: list[str], work: Path) -> tuple[float, float]:
             notebook = "national.ipynb" if key == "national" else "footprint.ipynb"
             executed = work / f"{key}.ipynb"
             params = [] if key == "national" else ["-p", "footprint", key]
-            run([str(bin_dir / "papermill"), f"notebooks/{notebook}", str(executed), *params,
-                 "-p", "edition", "bench", "--log-level", "ERROR"])
-            run([str(bin_dir / "jupyter"), "nbconvert", "--to", "html", "--no-input",
-                 str(executed), "--output-dir", str(work)])
-            run([str(bin_dir / "jupyter"), "nbconvert", "--to", "stpreport_pdf", str(executed),
-                 "--output-dir", str(work)])
+            run(
+                [
+                    str(bin_dir / "papermill"),
+                    f"notebooks/{notebook}",
+                    str(executed),
+                    *params,
+                    "-p",
+                    "edition",
+                    "bench",
+                    "--log-level",
+                    "ERROR",
+                ]
+            )
+            run(
+                [
+                    str(bin_dir / "jupyter"),
+                    "nbconvert",
+                    "--to",
+                    "html",
+                    "--no-input",
+                    str(executed),
+                    "--output-dir",
+                    str(work),
+                ]
+            )
+            run(
+                [
+                    str(bin_dir / "jupyter"),
+                    "nbconvert",
+                    "--to",
+                    "stpreport_pdf",
+                    str(executed),
+                    "--output-dir",
+                    str(work),
+                ]
+            )
         seconds = time.perf_counter() - started
     return seconds, memory.mb
 
 
 def build_command(out: Path, figures: Path | None = None, force: bool = False) -> list[str]:
-    command = [sys.executable, "-m", "stpreport.cli", "build", "--out", str(out), "--edition",
-               "bench", "--jobs", str(os.cpu_count() or 1)]
+    command = [
+        sys.executable,
+        "-m",
+        "stpreport.cli",
+        "build",
+        "--out",
+        str(out),
+        "--edition",
+        "bench",
+        "--jobs",
+        str(os.cpu_count() or 1),
+    ]
     if figures:  # edited figures rebuild the same edition: say so (an edition keeps its figures)
         command += ["--figures", str(figures), "--replace"]
     return command + (["--force"] if force else [])
@@ -152,15 +192,23 @@ def multiplied_figures(dest: Path, copies: int) -> Path:
             return list(csv.DictReader(fh))
 
     suffix = lambda value, k: value if k == 1 else f"{value}-{k}"  # noqa: E731
-    footprints, schemes, contracts, sources = (read(n) for n in
-                                               ("footprints", "schemes", "contracts", "sources"))
-    out: dict[str, list[dict]] = {"footprints": [], "schemes": [], "contracts": [],
-                                  "sources": []}
+    footprints, schemes, contracts, sources = (
+        read(n) for n in ("footprints", "schemes", "contracts", "sources")
+    )
+    out: dict[str, list[dict]] = {"footprints": [], "schemes": [], "contracts": [], "sources": []}
     for k in range(1, copies + 1):
-        out["footprints"] += [r | {"code": suffix(r["code"], k), "name": r["name"] if k == 1
-                                   else f"{r['name']} (copy {k})"} for r in footprints]
-        out["schemes"] += [r | {"footprint": suffix(r["footprint"], k),
-                                "scheme_id": suffix(r["scheme_id"], k)} for r in schemes]
+        out["footprints"] += [
+            r
+            | {
+                "code": suffix(r["code"], k),
+                "name": r["name"] if k == 1 else f"{r['name']} (copy {k})",
+            }
+            for r in footprints
+        ]
+        out["schemes"] += [
+            r | {"footprint": suffix(r["footprint"], k), "scheme_id": suffix(r["scheme_id"], k)}
+            for r in schemes
+        ]
         out["contracts"] += [r | {"footprint": suffix(r["footprint"], k)} for r in contracts]
     out["sources"] = [r for r in sources if r["key"] == "*"]
     for name, rows in out.items():
@@ -178,16 +226,25 @@ def machine() -> str:
     except OSError:
         pass
     memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return (f"{os.cpu_count()} cores ({model}), {memory:.0f} GiB, Python "
-            f"{platform.python_version()}, {platform.system()} {platform.release()}")
+    return (
+        f"{os.cpu_count()} cores ({model}), {memory:.0f} GiB, Python "
+        f"{platform.python_version()}, {platform.system()} {platform.release()}"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--plain-all", action="store_true",
-                        help="run the plain loop on all 45 briefings, not a sample")
-    parser.add_argument("--plain-sample", type=int, default=6,
-                        help="footprints in the plain loop's sample (plus the national one)")
+    parser.add_argument(
+        "--plain-all",
+        action="store_true",
+        help="run the plain loop on all 45 briefings, not a sample",
+    )
+    parser.add_argument(
+        "--plain-sample",
+        type=int,
+        default=6,
+        help="footprints in the plain loop's sample (plus the national one)",
+    )
     parser.add_argument("--scales", default="4,10", help="footprint multiples to build")
     parser.add_argument("--report", type=Path, default=ROOT / "docs" / "benchmark.md")
     args = parser.parse_args()
@@ -206,8 +263,9 @@ def main() -> None:
         a_per = a_seconds / len(keys)
         a_total = a_per * total
         note = "" if len(keys) == total else f"measured on {len(keys)}, extrapolated to {total}"
-        rows.append(("a. plain papermill + nbconvert (html, pdf) loop", a_total, total,
-                     a_memory, note))
+        rows.append(
+            ("a. plain papermill + nbconvert (html, pdf) loop", a_total, total, a_memory, note)
+        )
 
         out = work / "out"
         b_seconds, b_memory = timed(build_command(out, force=True))
@@ -217,15 +275,29 @@ def main() -> None:
         changed = copy_figures(work / "changed")
         change_one_footprint(changed)
         d_seconds, d_memory = timed(build_command(out, changed))
-        rows.append(("d. rebuild after one footprint's schemes changed", d_seconds, 2, d_memory,
-                     "that footprint and the national briefing"))
+        rows.append(
+            (
+                "d. rebuild after one footprint's schemes changed",
+                d_seconds,
+                2,
+                d_memory,
+                "that footprint and the national briefing",
+            )
+        )
         scale_rows = [(1, b_seconds / total)]
         for copies in (int(s) for s in args.scales.split(",") if s):
             figures = multiplied_figures(work / f"x{copies}", copies)
             briefings = len(codes) * copies + 1
             seconds, memory = timed(build_command(work / f"out{copies}", figures, force=True))
-            rows.append((f"b x{copies}. build --force, {len(codes) * copies} footprints",
-                         seconds, briefings, memory, ""))
+            rows.append(
+                (
+                    f"b x{copies}. build --force, {len(codes) * copies} footprints",
+                    seconds,
+                    briefings,
+                    memory,
+                    "",
+                )
+            )
             scale_rows.append((copies, seconds / briefings))
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -249,10 +321,16 @@ def main() -> None:
         ("a / b >= 8", ratio >= TARGETS["ratio"], f"{ratio:.1f}"),
         ("c <= 2 s", c_seconds <= TARGETS["c"], f"{c_seconds:.1f} s"),
         ("d <= 6 s", d_seconds <= TARGETS["d"], f"{d_seconds:.1f} s"),
-        ("peak memory <= 1.5 GB", max(r[3] for r in rows[1:]) <= TARGETS["memory_mb"],
-         f"{max(r[3] for r in rows[1:]):.0f} MB"),
-        ("time per briefing flat within 20% up to x10", flat <= 0.2,
-         ", ".join(f"x{c}: {p:.2f} s" for c, p in scale_rows) + f" ({flat:+.0%})"),
+        (
+            "peak memory <= 1.5 GB",
+            max(r[3] for r in rows[1:]) <= TARGETS["memory_mb"],
+            f"{max(r[3] for r in rows[1:]):.0f} MB",
+        ),
+        (
+            "time per briefing flat within 20% up to x10",
+            flat <= 0.2,
+            ", ".join(f"x{c}: {p:.2f} s" for c, p in scale_rows) + f" ({flat:+.0%})",
+        ),
     ]
     lines += ["", "| target | met | measured |", "|---|---|---|"]
     lines += [f"| {name} | {'yes' if ok else 'NO'} | {value} |" for name, ok, value in checks]

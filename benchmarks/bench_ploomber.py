@@ -47,15 +47,18 @@ def ploomber_dag(codes: list[str], out: Path):
     TaskGroup.from_grid(
         task_class=NotebookRunner,
         product_class=File,
-        product_primitive={"nb": str(out / "[[footprint]].ipynb"),
-                           "html": str(out / "[[footprint]].html"),
-                           "pdf": str(out / "[[footprint]].pdf")},
-        task_kwargs={"source": NOTEBOOK,
-                     "nb_product_key": ["nb", "html", "pdf"],
-                     # Ploomber's pyflakes check rejects IPython's builtin `display`.
-                     "static_analysis": "disable",
-                     "nbconvert_exporter_name": {"html": "stpreport_html",
-                                                 "pdf": "stpreport_pdf"}},
+        product_primitive={
+            "nb": str(out / "[[footprint]].ipynb"),
+            "html": str(out / "[[footprint]].html"),
+            "pdf": str(out / "[[footprint]].pdf"),
+        },
+        task_kwargs={
+            "source": NOTEBOOK,
+            "nb_product_key": ["nb", "html", "pdf"],
+            # Ploomber's pyflakes check rejects IPython's builtin `display`.
+            "static_analysis": "disable",
+            "nbconvert_exporter_name": {"html": "stpreport_html", "pdf": "stpreport_pdf"},
+        },
         dag=dag,
         grid={"footprint": codes},
         params={"edition": EDITION},
@@ -72,14 +75,28 @@ def run_ploomber(codes: list[str], out: Path) -> None:
 
 def build_command(codes: list[str], out: Path) -> list[str]:
     only = [arg for code in codes for arg in ("--only", code)]
-    return [sys.executable, "-m", "stpreport.cli", "build", *only, "--force", "--out", str(out),
-            "--edition", EDITION, "--jobs", str(PROCESSES)]
+    return [
+        sys.executable,
+        "-m",
+        "stpreport.cli",
+        "build",
+        *only,
+        "--force",
+        "--out",
+        str(out),
+        "--edition",
+        EDITION,
+        "--jobs",
+        str(PROCESSES),
+    ]
 
 
 def outputs(folder: Path) -> dict[str, int]:
     """Executed notebooks, HTML and PDF briefings written under `folder` (not the index)."""
-    return {ext: sum(1 for p in folder.rglob(f"*.{ext}") if p.stem != "index")
-            for ext in ("ipynb", "html", "pdf")}
+    return {
+        ext: sum(1 for p in folder.rglob(f"*.{ext}") if p.stem != "index")
+        for ext in ("ipynb", "html", "pdf")
+    }
 
 
 def briefing_seconds(manifest: Path) -> float:
@@ -98,8 +115,9 @@ def sample(n: int) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--footprints", type=int, default=6, help="footprints to brief")
-    parser.add_argument("--write", action="store_true",
-                        help="append the table, with date and machine, to --report")
+    parser.add_argument(
+        "--write", action="store_true", help="append the table, with date and machine, to --report"
+    )
     parser.add_argument("--report", type=Path, default=ROOT / "docs" / "benchmark.md")
     parser.add_argument("--ploomber-only", type=Path, metavar="OUT", help=argparse.SUPPRESS)
     parser.add_argument("codes", nargs="*", help=argparse.SUPPRESS)
@@ -118,8 +136,9 @@ def main() -> None:
     # Ploomber's telemetry (PostHog) and version check stay off for the run.
     os.environ |= {"PLOOMBER_STATS_ENABLED": "false", "PLOOMBER_VERSION_CHECK_DISABLED": "1"}
     try:
-        a_seconds, a_memory = timed([sys.executable, __file__, "--ploomber-only",
-                                     str(work / "ploomber"), *codes])
+        a_seconds, a_memory = timed(
+            [sys.executable, __file__, "--ploomber-only", str(work / "ploomber"), *codes]
+        )
         a_made = outputs(work / "ploomber")
         b_seconds, b_memory = timed(build_command(codes, work / "build"))
         b_made = outputs(work / "build")

@@ -23,24 +23,36 @@ def method_lines() -> list[str]:
     cats = an.national["categories"].reindex(CATEGORIES).fillna(0)
     planned = rounded_parts(list(cats["planned"]))
     expected = rounded_parts(list(cats["expected"]))
-    lines = ["| category | base rate measures | base rate | schemes | planned £m | expected £m "
-             "| expected share |", "|---|---|---:|---:|---:|---:|---:|"]
+    lines = [
+        "| category | base rate measures | base rate | schemes | planned £m | expected £m "
+        "| expected share |",
+        "|---|---|---:|---:|---:|---:|---:|",
+    ]
     for i, c in enumerate(CATEGORIES):
-        lines.append(f"| {CATEGORY_LABELS[c]} | {MEASURE_WORDS[a.measure[c]]} | "
-                     f"{a.base_rate[c]:.2f} | {int(cats.at[c, 'schemes'])} | {planned[i]:,.0f} | "
-                     f"{expected[i]:,.0f} | {percent(cats.at[c, 'share'])} |")
-    lines.append(f"| Total | | | {int(cats['schemes'].sum())} | {sum(planned):,.0f} | "
-                 f"{sum(expected):,.0f} | {percent(sum(expected) / sum(planned))} |")
+        lines.append(
+            f"| {CATEGORY_LABELS[c]} | {MEASURE_WORDS[a.measure[c]]} | "
+            f"{a.base_rate[c]:.2f} | {int(cats.at[c, 'schemes'])} | {planned[i]:,.0f} | "
+            f"{expected[i]:,.0f} | {percent(cats.at[c, 'share'])} |"
+        )
+    lines.append(
+        f"| Total | | | {int(cats['schemes'].sum())} | {sum(planned):,.0f} | "
+        f"{sum(expected):,.0f} | {percent(sum(expected) / sum(planned))} |"
+    )
     t = an.national["totals"]
     lines.append("")
     summed = t["national_sum_of_footprint_at_confidence"]
-    lines.append(f"On the bundled figures the national P80 is {money(t['national_at_confidence'])}"
-                 f" and the sum of footprint P80s {money(summed)};"
-                 f" the national pot covers {percent(an.pot_chance, 1)} of the unsecured capital "
-                 "asked of it.")
+    lines.append(
+        f"On the bundled figures the national P80 is {money(t['national_at_confidence'])}"
+        f" and the sum of footprint P80s {money(summed)};"
+        f" the national pot covers {percent(an.pot_chance, 1)} of the unsecured capital "
+        "asked of it."
+    )
     sens = an.sensitivity[an.sensitivity["code"] == "national"].head(3)
-    lines.append("The three largest national swings of the honest gap: " + "; ".join(
-        f"{r['label']} ({money(r['swing'])})" for r in sens.to_dict("records")) + ".")
+    lines.append(
+        "The three largest national swings of the honest gap: "
+        + "; ".join(f"{r['label']} ({money(r['swing'])})" for r in sens.to_dict("records"))
+        + "."
+    )
     return lines
 
 

@@ -114,8 +114,12 @@ class Assumptions:
 
 
 SENSITIVITY_KEYS = {
-    "growth.demand", "growth.cost", "growth.funding", "deliverability.national_capital_pot",
-    "standards.recovery_cost", "deliverability.origin.balancing",
+    "growth.demand",
+    "growth.cost",
+    "growth.funding",
+    "deliverability.national_capital_pot",
+    "standards.recovery_cost",
+    "deliverability.origin.balancing",
     *(f"deliverability.base_rate.{c}" for c in CATEGORIES),
 }
 """Assumptions a sensitivity may vary (`analysis.sensitivity.vary` knows how to set each)."""
@@ -165,19 +169,22 @@ class _Reader:
         if not isinstance(source, str) or not (
             "EVIDENCE.md" in source or source.strip().lower().startswith("judgement")
         ):
-            self.fail(path, "needs a source that cites EVIDENCE.md or starts with 'judgement'",
-                      source)
+            self.fail(
+                path, "needs a source that cites EVIDENCE.md or starts with 'judgement'", source
+            )
         else:
             self.sources[path] = source
         return node["value"]
 
-    def number(self, path: str, lo: float, hi: float, node: Any = None,
-               integer: bool = False) -> float:
+    def number(
+        self, path: str, lo: float, hi: float, node: Any = None, integer: bool = False
+    ) -> float:
         """A finite number between `lo` and `hi` (a whole one if `integer`), or NaN."""
         return self.check_number(path, self.entry(path, node), lo, hi, integer)
 
-    def check_number(self, path: str, value: Any, lo: float, hi: float,
-                     integer: bool = False) -> float:
+    def check_number(
+        self, path: str, value: Any, lo: float, hi: float, integer: bool = False
+    ) -> float:
         """`value` (not an entry: no source) as a checked number, or NaN after a problem."""
         if value is _MISSING:
             return float("nan")
@@ -195,8 +202,9 @@ class _Reader:
             return float("nan")
         return int(value) if integer else float(value)
 
-    def factors(self, path: str, keys: tuple[str, ...], lo: float = 0.0,
-                hi: float = 1.0) -> dict[str, float]:
+    def factors(
+        self, path: str, keys: tuple[str, ...], lo: float = 0.0, hi: float = 1.0
+    ) -> dict[str, float]:
         """One number in [lo, hi] for each of `keys` under `path`."""
         found = self.node(path)
         if found is not _MISSING and not isinstance(found, dict):
@@ -229,10 +237,13 @@ class _Reader:
         """`value` as a list of distinct words from `allowed`, or () after a problem."""
         if value is _MISSING:
             return ()
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value) \
-                or len(set(value)) != len(value) or not set(value) <= set(allowed):
-            self.fail(path, "must be a list of distinct words from " + ", ".join(allowed),
-                      value)
+        if (
+            not isinstance(value, list)
+            or not all(isinstance(v, str) for v in value)
+            or len(set(value)) != len(value)
+            or not set(value) <= set(allowed)
+        ):
+            self.fail(path, "must be a list of distinct words from " + ", ".join(allowed), value)
             return ()
         return tuple(value)
 
@@ -300,9 +311,20 @@ def _read_levers(r: _Reader) -> tuple[Lever, ...]:
         value = r.number(f"{path}.national_value", 0, 1e6, item.get("national_value", _MISSING))
         harm = r.number(f"{path}.harm", 0, 10, item.get("harm", _MISSING))
         source = r.sources.get(f"{path}.national_value", "")
-        levers.append(Lever(str(lever_id), str(label), value, harm,
-                            bool(item.get("national_agreement")), bool(item.get("protected")),
-                            source, str(kind), str(scale), bool(item.get("divisible"))))
+        levers.append(
+            Lever(
+                str(lever_id),
+                str(label),
+                value,
+                harm,
+                bool(item.get("national_agreement")),
+                bool(item.get("protected")),
+                source,
+                str(kind),
+                str(scale),
+                bool(item.get("divisible")),
+            )
+        )
     return tuple(levers)
 
 
@@ -318,8 +340,11 @@ def _read_ratings(r: _Reader) -> tuple[RatingBand, ...]:
     bands = r.entry("ratings")
     if bands is _MISSING:
         return ()
-    if not isinstance(bands, list) or len(bands) < 2 or not all(
-            isinstance(b, dict) and isinstance(b.get("rating"), str) for b in bands):
+    if (
+        not isinstance(bands, list)
+        or len(bands) < 2
+        or not all(isinstance(b, dict) and isinstance(b.get("rating"), str) for b in bands)
+    ):
         r.fail("ratings", "must be a list of at least two {rating, max_gap_share, min_coverage}")
         return ()
     result = []
@@ -327,20 +352,28 @@ def _read_ratings(r: _Reader) -> tuple[RatingBand, ...]:
         share = _threshold(b.get("max_gap_share"), -1.0, 1.0)
         coverage = _threshold(b.get("min_coverage"), 0.0, 1.0)
         if share is _MISSING or coverage is _MISSING:
-            r.fail(f"ratings[{i}]", "max_gap_share must be a share between -1 and 1 and "
-                   "min_coverage between 0 and 1 (or null)", b)
+            r.fail(
+                f"ratings[{i}]",
+                "max_gap_share must be a share between -1 and 1 and "
+                "min_coverage between 0 and 1 (or null)",
+                b,
+            )
             continue
         result.append(RatingBand(b["rating"], share, coverage))  # type: ignore[arg-type]
     if len(result) == len(bands):
         last, rest = result[-1], result[:-1]
-        if last.max_gap_share is not None or last.min_coverage is not None or any(
-                band.max_gap_share is None or band.min_coverage is None for band in rest):
+        if (
+            last.max_gap_share is not None
+            or last.min_coverage is not None
+            or any(band.max_gap_share is None or band.min_coverage is None for band in rest)
+        ):
             r.fail("ratings", "every band but the last needs both tests; the last band none")
-        elif [b.max_gap_share for b in rest] != sorted(b.max_gap_share for b in rest) or \
-                [b.min_coverage for b in rest] != sorted((b.min_coverage for b in rest),
-                                                         reverse=True):
-            r.fail("ratings", "bands must loosen in order: max_gap_share rising, min_coverage "
-                   "falling")
+        elif [b.max_gap_share for b in rest] != sorted(b.max_gap_share for b in rest) or [
+            b.min_coverage for b in rest
+        ] != sorted((b.min_coverage for b in rest), reverse=True):
+            r.fail(
+                "ratings", "bands must loosen in order: max_gap_share rising, min_coverage falling"
+            )
     return tuple(result)
 
 
@@ -353,17 +386,30 @@ def _read_sensitivity(r: _Reader, known: set[str]) -> tuple[Sensitivity, ...]:
         return ()
     result = []
     for i, item in enumerate(items):
-        ok = isinstance(item, dict) and isinstance(item.get("key"), str) and \
-            item["key"] in known and \
-            isinstance(item.get("label"), str) and all(
-                not isinstance(item.get(k), bool) and isinstance(item.get(k), int | float)
-                and math.isfinite(item[k]) for k in ("low", "high"))
+        ok = (
+            isinstance(item, dict)
+            and isinstance(item.get("key"), str)
+            and item["key"] in known
+            and isinstance(item.get("label"), str)
+            and all(
+                not isinstance(item.get(k), bool)
+                and isinstance(item.get(k), int | float)
+                and math.isfinite(item[k])
+                for k in ("low", "high")
+            )
+        )
         if not ok or item["low"] > item["high"]:
-            r.fail(f"sensitivity[{i}]", "must be {key, low, high, label} with key one of "
-                   + ", ".join(sorted(known)) + " and low <= high", item)
+            r.fail(
+                f"sensitivity[{i}]",
+                "must be {key, low, high, label} with key one of "
+                + ", ".join(sorted(known))
+                + " and low <= high",
+                item,
+            )
             continue
-        result.append(Sensitivity(item["key"], float(item["low"]), float(item["high"]),
-                                  item["label"]))
+        result.append(
+            Sensitivity(item["key"], float(item["low"]), float(item["high"]), item["label"])
+        )
     return tuple(result)
 
 
@@ -380,16 +426,24 @@ def _read(r: _Reader) -> Assumptions:
         r.fail("growth.funding", "must give growth for each of " + ", ".join(YEARS[1:]))
     else:
         for year, value in funding.items():
-            if isinstance(value, bool) or not isinstance(value, int | float) or \
-                    not -0.2 <= value <= 0.2:
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, int | float)
+                or not -0.2 <= value <= 0.2
+            ):
                 r.fail(f"growth.funding.{year}", "must be a rate between -0.2 and 0.2", value)
             else:
                 funding_growth[year] = float(value)
     measure = r.entry("deliverability.measure")
-    if not isinstance(measure, dict) or sorted(map(str, measure)) != sorted(CATEGORIES) or \
-            not all(isinstance(v, str) and v in MEASURES for v in measure.values()):
-        r.fail("deliverability.measure", "must give, for each scheme category, one of "
-               + ", ".join(MEASURES))
+    if (
+        not isinstance(measure, dict)
+        or sorted(map(str, measure)) != sorted(CATEGORIES)
+        or not all(isinstance(v, str) and v in MEASURES for v in measure.values())
+    ):
+        r.fail(
+            "deliverability.measure",
+            "must give, for each scheme category, one of " + ", ".join(MEASURES),
+        )
         measure = {}
     funding_node = r.node("growth.funding")
     label = funding_node.get("label") if isinstance(funding_node, dict) else None
@@ -424,8 +478,9 @@ def _read(r: _Reader) -> Assumptions:
         national_capital_pot=r.number(f"{d}.national_capital_pot", 0, 1e6),
         political_support=r.factors(f"{d}.political_support", POLITICAL),
         consultation_factor=r.factors(f"{d}.consultation.factor", CONSULTATION),
-        consultation_lead_months=r.factors(f"{d}.consultation.lead_time_months", CONSULTATION,
-                                           0, 120),
+        consultation_lead_months=r.factors(
+            f"{d}.consultation.lead_time_months", CONSULTATION, 0, 120
+        ),
         implementation_months=r.number(f"{d}.consultation.implementation_months", 0, 120),
         late_factor=r.number(f"{d}.consultation.late_factor", 0, 1),
         clinical_support=r.factors(f"{d}.clinical_support", CLINICAL_SUPPORT, 0.05, 20),
@@ -471,17 +526,24 @@ def load_yaml(path: Path, label: str) -> Any:
     if not path.exists():
         raise InputError([Problem(str(path), "does not exist")])
     if path.is_dir():
-        raise InputError([Problem(str(path), "is a folder; give the assumptions file (.yaml) "
-                                  "itself")])
+        raise InputError(
+            [Problem(str(path), "is a folder; give the assumptions file (.yaml) itself")]
+        )
     try:
         with path.open("rb") as fh:
             data = fh.read(MAX_BYTES + 1)
     except OSError as exc:
-        raise InputError([Problem(str(path), f"cannot be read ({exc.strerror or exc})")]) \
-            from None
+        raise InputError([Problem(str(path), f"cannot be read ({exc.strerror or exc})")]) from None
     if len(data) > MAX_BYTES:
-        raise InputError([Problem(label, f"is larger than {MAX_BYTES:,} bytes; an assumptions "
-                                  "file is a few kilobytes (is this the right file?)")])
+        raise InputError(
+            [
+                Problem(
+                    label,
+                    f"is larger than {MAX_BYTES:,} bytes; an assumptions "
+                    "file is a few kilobytes (is this the right file?)",
+                )
+            ]
+        )
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -491,10 +553,12 @@ def load_yaml(path: Path, label: str) -> Any:
         return load_strict(text)
     except Refused as exc:
         mark = exc.problem_mark
-        raise InputError([Problem(label, str(exc.problem),
-                                  mark.line + 1 if mark is not None else None)]) from None
+        raise InputError(
+            [Problem(label, str(exc.problem), mark.line + 1 if mark is not None else None)]
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         row = mark.line + 1 if mark is not None else None
-        raise InputError([Problem(label, f"is not valid YAML ({getattr(exc, 'problem', exc)})",
-                                  row)]) from None
+        raise InputError(
+            [Problem(label, f"is not valid YAML ({getattr(exc, 'problem', exc)})", row)]
+        ) from None

@@ -48,8 +48,9 @@ def _figures_or_exit(path: Path | None):
 
 @click.group()
 @click.version_option(package_name="stpreport")
-@click.option("--verbose", "-v", count=True,
-              help="Say what the build decides and why (-vv for more).")
+@click.option(
+    "--verbose", "-v", count=True, help="Say what the build decides and why (-vv for more)."
+)
 def main(verbose: int = 0) -> None:
     """Honest briefings on England's Sustainability and Transformation Plans."""
     level = {0: logging.WARNING, 1: logging.INFO}.get(verbose, logging.DEBUG)
@@ -65,16 +66,19 @@ def _scenario_files(paths) -> tuple[Path, ...]:
     return tuple(files)
 
 
-SCENARIO_HELP = ("A scenario file (params/scenarios/*.yaml), or a folder of them: the "
-                 "assumptions it changes, each "
-                 "with its source. Repeat for several.")
+SCENARIO_HELP = (
+    "A scenario file (params/scenarios/*.yaml), or a folder of them: the "
+    "assumptions it changes, each "
+    "with its source. Repeat for several."
+)
 
 
 @main.command()
 @click.option("--figures", type=click.Path(path_type=Path), help=FIGURES_HELP)
 @click.option("--params", type=click.Path(path_type=Path), help=PARAMS_HELP)
-@click.option("--scenario", "scenarios", multiple=True, type=click.Path(path_type=Path),
-              help=SCENARIO_HELP)
+@click.option(
+    "--scenario", "scenarios", multiple=True, type=click.Path(path_type=Path), help=SCENARIO_HELP
+)
 def validate(figures: Path | None, params: Path | None, scenarios: tuple[Path, ...]) -> None:
     """Check the figures, assumptions and scenarios; list every problem at once."""
     from stpreport.inputs import bundled_figures_path
@@ -95,9 +99,11 @@ def validate(figures: Path | None, params: Path | None, scenarios: tuple[Path, .
         click.echo(f"{len(errors)} problem(s): the figures cannot be used.", err=True)
         sys.exit(1)
     assert loaded is not None
-    click.echo(f"valid: {len(loaded.footprints)} footprints, {len(loaded.schemes)} schemes, "
-               f"{len(loaded.contracts)} contract lines ({location})"
-               + (f"; {len(scenarios)} scenarios" if scenarios else ""))
+    click.echo(
+        f"valid: {len(loaded.footprints)} footprints, {len(loaded.schemes)} schemes, "
+        f"{len(loaded.contracts)} contract lines ({location})"
+        + (f"; {len(scenarios)} scenarios" if scenarios else "")
+    )
 
 
 @main.command()
@@ -133,8 +139,9 @@ def schema() -> None:
         click.echo(f"## {table.name} ({kind})\n\n{table.meaning}\n")
         click.echo("| column | type | unit | rule | meaning |\n|---|---|---|---|---|")
         for col in table.columns:
-            click.echo(f"| {col.name} | {col.kind} | {col.unit} | {col.rule_text()} | "
-                       f"{col.meaning} |")
+            click.echo(
+                f"| {col.name} | {col.kind} | {col.unit} | {col.rule_text()} | {col.meaning} |"
+            )
         click.echo("")
 
 
@@ -158,43 +165,58 @@ def _echo_summary(result, assumptions) -> None:
 
     t = result.national["totals"]
     conf = percent(assumptions.confidence)
-    click.echo(f"National ({t['footprints']} footprints, population {t['population']:,.0f})"
-               + ("; ILLUSTRATIVE FIGURES" if t["illustrative"] else ""))
-    for label, key in (("do-nothing gap 2020/21", "do_nothing_gap"),
-                       ("standards recovery", "recovery_cost"),
-                       ("contracts (spending savings)", "contract_cost"),
-                       ("gap to close", "total_gap"),
-                       ("stated gap", "stated_gap"), ("planned savings", "planned_savings"),
-                       ("expected deliverable savings", "expected_savings"),
-                       ("honest gap (expected)", "honest_gap"),
-                       ("honest gap P50 (joint draws)", "national_p50"),
-                       (f"honest gap P{conf[:-1]} (joint draws)", "national_at_confidence"),
-                       (f"sum of footprint P{conf[:-1]}s", "sum_of_footprint"),
-                       ("lever menu (savings levers)", "lever_menu_savings"),
-                       ("still needing new money", "still_needed")):
-        value = t["national_sum_of_footprint_at_confidence"] if key == "sum_of_footprint" \
-            else t[key]
+    click.echo(
+        f"National ({t['footprints']} footprints, population {t['population']:,.0f})"
+        + ("; ILLUSTRATIVE FIGURES" if t["illustrative"] else "")
+    )
+    for label, key in (
+        ("do-nothing gap 2020/21", "do_nothing_gap"),
+        ("standards recovery", "recovery_cost"),
+        ("contracts (spending savings)", "contract_cost"),
+        ("gap to close", "total_gap"),
+        ("stated gap", "stated_gap"),
+        ("planned savings", "planned_savings"),
+        ("expected deliverable savings", "expected_savings"),
+        ("honest gap (expected)", "honest_gap"),
+        ("honest gap P50 (joint draws)", "national_p50"),
+        (f"honest gap P{conf[:-1]} (joint draws)", "national_at_confidence"),
+        (f"sum of footprint P{conf[:-1]}s", "sum_of_footprint"),
+        ("lever menu (savings levers)", "lever_menu_savings"),
+        ("still needing new money", "still_needed"),
+    ):
+        value = (
+            t["national_sum_of_footprint_at_confidence"] if key == "sum_of_footprint" else t[key]
+        )
         click.echo(f"  {label:<34} {money(value):>10}")
     click.echo(f"  {'honest gap per head':<34} {per_head(t['honest_gap_per_head']):>10}")
     click.echo(f"  {'chance the nation balances':<34} {chance(t['national_p_balance']):>10}")
-    click.echo(f"  {'capital asked / national pot':<34} {money(t['capital_requested']):>10} / "
-               f"{money(t['capital_pot'])}")
+    click.echo(
+        f"  {'capital asked / national pot':<34} {money(t['capital_requested']):>10} / "
+        f"{money(t['capital_pot'])}"
+    )
     click.echo("  ratings: " + ", ".join(f"{k} {v}" for k, v in t["ratings"].items()))
     sens = result.sensitivity[result.sensitivity["code"] == "national"].head(3)
-    click.echo("  largest sensitivities: " + "; ".join(
-        f"{r['label']} ({money(r['swing'])})" for r in sens.to_dict("records")))
+    click.echo(
+        "  largest sensitivities: "
+        + "; ".join(f"{r['label']} ({money(r['swing'])})" for r in sens.to_dict("records"))
+    )
     pub = published_figures()
     pub = pub[pub["code"].isin(result.summary.index)]
     kinds = pub.groupby("field")["code"].nunique()
-    click.echo(f"  footprints with a published figure: {pub['code'].nunique()} ("
-               + ", ".join(f"{k} {v}" for k, v in kinds.items()) + ")")
+    click.echo(
+        f"  footprints with a published figure: {pub['code'].nunique()} ("
+        + ", ".join(f"{k} {v}" for k, v in kinds.items())
+        + ")"
+    )
     click.echo(f"  stated gaps entered as published: {t['stated_gaps_published']}")
     click.echo("")
     for code, row in result.national["league"].iterrows():
-        click.echo(f"{int(row['rank']):>3} ({int(row['rank_low']):>2}-{int(row['rank_high']):>2})"
-                   f" {code} {row['name'][:40]:<40} honest gap {money(row['honest_gap']):>8} "
-                   f"({per_head(row['honest_gap_per_head'])} per head)  "
-                   f"P(balance) {chance(row['p_balance']):>8}  {row['rating']}")
+        click.echo(
+            f"{int(row['rank']):>3} ({int(row['rank_low']):>2}-{int(row['rank_high']):>2})"
+            f" {code} {row['name'][:40]:<40} honest gap {money(row['honest_gap']):>8} "
+            f"({per_head(row['honest_gap_per_head'])} per head)  "
+            f"P(balance) {chance(row['p_balance']):>8}  {row['rating']}"
+        )
 
 
 def _formats(value: str) -> tuple[str, ...]:
@@ -207,10 +229,15 @@ def _formats(value: str) -> tuple[str, ...]:
 
 @main.command()
 @click.argument("notebook", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Folder for the output (default: beside the notebook).")
-@click.option("--format", "formats", default="html,pdf", show_default=True,
-              help="html, pdf or html,pdf.")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder for the output (default: beside the notebook).",
+)
+@click.option(
+    "--format", "formats", default="html,pdf", show_default=True, help="html, pdf or html,pdf."
+)
 def render(notebook: Path, out: Path | None, formats: str) -> None:
     """Render one executed briefing notebook to HTML and PDF."""
     from stpreport.render import render_notebook
@@ -219,37 +246,70 @@ def render(notebook: Path, out: Path | None, formats: str) -> None:
         click.echo(f"wrote {path}")
 
 
-def _build_options(figures, params, out, edition, only, formats, jobs, force, notebooks,
-                   replace, scenarios=()):
+def _build_options(
+    figures, params, out, edition, only, formats, jobs, force, notebooks, replace, scenarios=()
+):
     from stpreport.pipeline.runner import BuildOptions
 
-    return BuildOptions(figures=figures, params=params, out=out, edition=edition,
-                        only=list(only) or None, formats=_formats(formats),
-                        jobs=jobs or (os.cpu_count() or 1), force=force, notebooks=notebooks,
-                        replace=replace, scenarios=tuple(scenarios))
+    return BuildOptions(
+        figures=figures,
+        params=params,
+        out=out,
+        edition=edition,
+        only=list(only) or None,
+        formats=_formats(formats),
+        jobs=jobs or (os.cpu_count() or 1),
+        force=force,
+        notebooks=notebooks,
+        replace=replace,
+        scenarios=tuple(scenarios),
+    )
 
 
 def _build_arguments(command):
     options = [
         click.option("--figures", type=click.Path(path_type=Path), help=FIGURES_HELP),
         click.option("--params", type=click.Path(path_type=Path), help=PARAMS_HELP),
-        click.option("--out", type=click.Path(file_okay=False, path_type=Path),
-                     default=Path("reports"), show_default=True, help="Output folder."),
+        click.option(
+            "--out",
+            type=click.Path(file_okay=False, path_type=Path),
+            default=Path("reports"),
+            show_default=True,
+            help="Output folder.",
+        ),
         click.option("--edition", help="Edition label (default: today's date)."),
-        click.option("--only", multiple=True, metavar="CODE",
-                     help="Only this footprint (repeat for more; 'national' for the briefing)."),
+        click.option(
+            "--only",
+            multiple=True,
+            metavar="CODE",
+            help="Only this footprint (repeat for more; 'national' for the briefing).",
+        ),
         click.option("--format", "formats", default="html,pdf", show_default=True),
-        click.option("--jobs", type=click.IntRange(1, 64), default=None,
-                     help="Parallel workers (default: the number of cores)."),
+        click.option(
+            "--jobs",
+            type=click.IntRange(1, 64),
+            default=None,
+            help="Parallel workers (default: the number of cores).",
+        ),
         click.option("--force", is_flag=True, help="Rebuild everything."),
-        click.option("--replace", is_flag=True,
-                     help="Rebuild an edition built from other figures from these ones."),
-        click.option("--notebooks", type=click.Path(exists=True, file_okay=False,
-                                                   path_type=Path),
-                     help="Folder with your own footprint.ipynb and national.ipynb."),
-        click.option("--scenario", "scenarios", multiple=True,
-                     type=click.Path(path_type=Path), help=SCENARIO_HELP
-                     + " Each is built into a folder of the edition, beside a comparison."),
+        click.option(
+            "--replace",
+            is_flag=True,
+            help="Rebuild an edition built from other figures from these ones.",
+        ),
+        click.option(
+            "--notebooks",
+            type=click.Path(exists=True, file_okay=False, path_type=Path),
+            help="Folder with your own footprint.ipynb and national.ipynb.",
+        ),
+        click.option(
+            "--scenario",
+            "scenarios",
+            multiple=True,
+            type=click.Path(path_type=Path),
+            help=SCENARIO_HELP
+            + " Each is built into a folder of the edition, beside a comparison.",
+        ),
     ]
     for option in reversed(options):
         command = option(command)
@@ -258,8 +318,9 @@ def _build_arguments(command):
 
 @main.command()
 @_build_arguments
-def build(figures, params, out, edition, only, formats, jobs, force, notebooks,
-          replace, scenarios) -> None:
+def build(
+    figures, params, out, edition, only, formats, jobs, force, notebooks, replace, scenarios
+) -> None:
     """Build every briefing (HTML, PDF, executed notebook), the index and the summaries; with
     --scenario, also every briefing under each scenario, and their comparison."""
     from stpreport.pipeline.progress import Progress
@@ -267,34 +328,50 @@ def build(figures, params, out, edition, only, formats, jobs, force, notebooks,
     from stpreport.scenarios import load_scenarios
 
     scenarios = _scenario_files(scenarios)
-    options = _build_options(figures, params, out, edition, only, formats, jobs, force,
-                             notebooks, replace, scenarios)
+    options = _build_options(
+        figures, params, out, edition, only, formats, jobs, force, notebooks, replace, scenarios
+    )
     results = []
     try:
         with _exit_on_bad_inputs("Nothing was built: the inputs above must be fixed first."):
             named = load_scenarios(list(scenarios), params) if scenarios else []
-        with _exit_on_bad_inputs("Nothing was built: the inputs above must be fixed first."),\
-                Progress() as progress:
+        with (
+            _exit_on_bad_inputs("Nothing was built: the inputs above must be fixed first."),
+            Progress() as progress,
+        ):
             result = run_build(options, progress.update)
         results.append(result)
         for scenario, path in zip(named, scenarios, strict=True):
-            overlay = dataclasses.replace(options, out=result.folder, edition=scenario.name,
-                                          scenario=path, scenarios=(), replace=True)
+            overlay = dataclasses.replace(
+                options,
+                out=result.folder,
+                edition=scenario.name,
+                scenario=path,
+                scenarios=(),
+                replace=True,
+            )
             with _exit_on_bad_inputs(), Progress() as progress:
                 results.append(run_build(overlay, progress.update))
     except OSError as exc:
         where = exc.filename or out
-        click.echo(f"cannot write the reports to {where}: {exc.strerror or exc}. Nothing "
-                   "already built was changed; choose another --out or free some space.",
-                   err=True)
+        click.echo(
+            f"cannot write the reports to {where}: {exc.strerror or exc}. Nothing "
+            "already built was changed; choose another --out or free some space.",
+            err=True,
+        )
         sys.exit(1)
     except KeyboardInterrupt:
-        click.echo("Interrupted: everything finished so far is kept; run the build again to "
-                   "finish the rest.", err=True)
+        click.echo(
+            "Interrupted: everything finished so far is kept; run the build again to "
+            "finish the rest.",
+            err=True,
+        )
         sys.exit(130)
     for result in results:
-        click.echo(f"{result.folder}: {len(result.ran)} built, {len(result.skipped)} up to "
-                   f"date, {len(result.failed)} failed in {result.seconds:.1f}s")
+        click.echo(
+            f"{result.folder}: {len(result.ran)} built, {len(result.skipped)} up to "
+            f"date, {len(result.failed)} failed in {result.seconds:.1f}s"
+        )
         for key, error in sorted(result.failed.items()):
             click.echo(f"FAILED {key}: {error}", err=True)
     if any(result.failed for result in results):
@@ -303,13 +380,25 @@ def build(figures, params, out, edition, only, formats, jobs, force, notebooks,
 
 @main.command()
 @_build_arguments
-def explain(figures, params, out, edition, only, formats, jobs, force, notebooks,
-            replace, scenarios) -> None:
+def explain(
+    figures, params, out, edition, only, formats, jobs, force, notebooks, replace, scenarios
+) -> None:
     """Say what a build would run, and why."""
     from stpreport.pipeline.runner import explain as plan
 
-    options = _build_options(figures, params, out, edition, only, formats, jobs, force,
-                             notebooks, replace, _scenario_files(scenarios))
+    options = _build_options(
+        figures,
+        params,
+        out,
+        edition,
+        only,
+        formats,
+        jobs,
+        force,
+        notebooks,
+        replace,
+        _scenario_files(scenarios),
+    )
     with _exit_on_bad_inputs():
         plan_ = plan(options)
     for key, why in plan_:
@@ -320,8 +409,13 @@ def explain(figures, params, out, edition, only, formats, jobs, force, notebooks
 @main.command()
 @click.argument("edition_a")
 @click.argument("edition_b")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("reports"),
-              show_default=True, help="Folder holding the editions.")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("reports"),
+    show_default=True,
+    help="Folder holding the editions.",
+)
 def diff(edition_a: str, edition_b: str, out: Path) -> None:
     """What changed from EDITION_A to EDITION_B: figures and key numbers, footprint by
     footprint."""

@@ -21,8 +21,9 @@ def figures_slice(figures: Figures, code: str | None) -> dict[str, pd.DataFrame]
         return {n: getattr(figures, n) for n in ("footprints", "schemes", "contracts", "sources")}
     schemes = figures.schemes[figures.schemes["footprint"] == code]
     keys = {code, "*", *schemes["scheme_id"]} | {
-        f"{code}/{a}" for a in figures.contracts.loc[figures.contracts["footprint"] == code,
-                                                     "activity"]}
+        f"{code}/{a}"
+        for a in figures.contracts.loc[figures.contracts["footprint"] == code, "activity"]
+    }
     return {
         "footprints": figures.footprints[figures.footprints["code"] == code],
         "schemes": schemes,
@@ -50,7 +51,12 @@ def file_fingerprint(path: Path) -> str:
 def notebook_fingerprint(path: Path) -> str:
     """The notebook's cell sources and types only: outputs and metadata do not count."""
     notebook = json.loads(Path(path).read_text(encoding="utf-8"))
-    cells = [[c["cell_type"], "".join(c["source"]) if isinstance(c["source"], list)
-              else c["source"], c.get("metadata", {}).get("tags", [])]
-             for c in notebook["cells"]]
+    cells = [
+        [
+            c["cell_type"],
+            "".join(c["source"]) if isinstance(c["source"], list) else c["source"],
+            c.get("metadata", {}).get("tags", []),
+        ]
+        for c in notebook["cells"]
+    ]
     return digest(json.dumps(cells, sort_keys=True).encode("utf-8"))

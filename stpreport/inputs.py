@@ -38,8 +38,15 @@ spreadsheet cell may hold; a carriage return has its own message), DEL and C1. R
 than stripped: a figure is never silently changed."""
 MAX_TEXT = 10_000
 
-DTYPES = {"code": "string", "text": "string", "enum": "string", "int": "Int64",
-          "money": "float64", "fraction": "float64", "percent": "float64"}
+DTYPES = {
+    "code": "string",
+    "text": "string",
+    "enum": "string",
+    "int": "Int64",
+    "money": "float64",
+    "fraction": "float64",
+    "percent": "float64",
+}
 
 
 def bundled_figures_path() -> Path:
@@ -83,8 +90,9 @@ def _convert_cell(text: str, col: Column) -> tuple[object, str | None]:
     if col.kind == "text":
         text = restore(text)  # a text our own outputs neutralised (stpreport.cells)
     if col.kind == "code" and not _CODE.fullmatch(text):
-        return None, ("must be a code of letters, digits, '_', '.' or '-' (at most 32, no "
-                      "spaces or slashes)")
+        return None, (
+            "must be a code of letters, digits, '_', '.' or '-' (at most 32, no spaces or slashes)"
+        )
     if _CONTROL.search(text):
         return None, "contains a control character"
     if "\r" in text:  # CSV writers leave a lone CR unquoted: our own copy would not read back
@@ -103,8 +111,14 @@ def _check_header(raw: RawTable, table: Table, problems: list[Problem]) -> bool:
             ok = False
         seen.add(name)
         if name and name not in table.column_names:
-            problems.append(Problem(raw.where, f"has an unexpected column {name!r}, which was "
-                                    "ignored", 1, severity="warning"))
+            problems.append(
+                Problem(
+                    raw.where,
+                    f"has an unexpected column {name!r}, which was ignored",
+                    1,
+                    severity="warning",
+                )
+            )
     for col in table.columns:
         if col.required and col.name not in seen:
             problems.append(Problem(raw.where, f"is missing the required column {col.name!r}", 1))
@@ -139,8 +153,12 @@ def _convert_table(raw: RawTable, table: Table, problems: list[Problem]) -> pd.D
                 problems.append(Problem(raw.where, rule, number, col.name, cells[i]))
             values.append(value)
         data[col.name] = values
-    frame = pd.DataFrame({name: pd.Series(values, dtype=DTYPES[table.column(name).kind])
-                          for name, values in data.items()})
+    frame = pd.DataFrame(
+        {
+            name: pd.Series(values, dtype=DTYPES[table.column(name).kind])
+            for name, values in data.items()
+        }
+    )
     frame.attrs["row_numbers"] = list(raw.row_numbers)
     frame.attrs["where"] = raw.where
     return frame
@@ -154,21 +172,33 @@ def _check_unique(frame: pd.DataFrame, table: Table, problems: list[Problem]) ->
             continue
         if key in first:
             shown = "/".join(map(str, key))
-            problems.append(Problem(frame.attrs["where"], f"repeats {'/'.join(table.key)} "
-                                    f"{shown!r} (first at row {first[key]})", rows[i],
-                                    table.key[-1]))
+            problems.append(
+                Problem(
+                    frame.attrs["where"],
+                    f"repeats {'/'.join(table.key)} {shown!r} (first at row {first[key]})",
+                    rows[i],
+                    table.key[-1],
+                )
+            )
         else:
             first[key] = rows[i]
 
 
-def _check_footprint_refs(frame: pd.DataFrame, table: Table, codes: set[str],
-                          problems: list[Problem]) -> None:
+def _check_footprint_refs(
+    frame: pd.DataFrame, table: Table, codes: set[str], problems: list[Problem]
+) -> None:
     rows = frame.attrs["row_numbers"]
     for i, code in enumerate(frame[table.footprint_column]):
         if not pd.isna(code) and code not in codes:
-            problems.append(Problem(frame.attrs["where"], "names a footprint that is not in "
-                                    "the footprints table", rows[i], table.footprint_column,
-                                    str(code)))
+            problems.append(
+                Problem(
+                    frame.attrs["where"],
+                    "names a footprint that is not in the footprints table",
+                    rows[i],
+                    table.footprint_column,
+                    str(code),
+                )
+            )
 
 
 def _check_footprint_codes(footprints: pd.DataFrame, problems: list[Problem]) -> None:
@@ -182,19 +212,41 @@ def _check_footprint_codes(footprints: pd.DataFrame, problems: list[Problem]) ->
             continue
         folded = code.casefold()
         if folded in RESERVED_CODES:
-            problems.append(Problem(where, "is a name the edition folder uses for its own files "
-                                    f"({', '.join(RESERVED_CODES)}, in any case); choose "
-                                    "another code", rows[i], "code", code))
+            problems.append(
+                Problem(
+                    where,
+                    "is a name the edition folder uses for its own files "
+                    f"({', '.join(RESERVED_CODES)}, in any case); choose "
+                    "another code",
+                    rows[i],
+                    "code",
+                    code,
+                )
+            )
         elif folded.split(".")[0] in WINDOWS_DEVICE_NAMES:
-            problems.append(Problem(where, "is a device name Windows reserves (CON, PRN, AUX, "
-                                    "NUL, COM1-9, LPT1-9): its pack could not be copied to a "
-                                    "Windows share; choose another code", rows[i], "code",
-                                    code))
+            problems.append(
+                Problem(
+                    where,
+                    "is a device name Windows reserves (CON, PRN, AUX, "
+                    "NUL, COM1-9, LPT1-9): its pack could not be copied to a "
+                    "Windows share; choose another code",
+                    rows[i],
+                    "code",
+                    code,
+                )
+            )
         if folded in first and first[folded][0] != code:
             other, row = first[folded]
-            problems.append(Problem(where, f"differs from {other!r} (row {row}) only in case: "
-                                    "both would be one file on many disks", rows[i], "code",
-                                    code))
+            problems.append(
+                Problem(
+                    where,
+                    f"differs from {other!r} (row {row}) only in case: "
+                    "both would be one file on many disks",
+                    rows[i],
+                    "code",
+                    code,
+                )
+            )
         first.setdefault(folded, (code, rows[i]))
 
 
@@ -207,45 +259,78 @@ def _check_scheme_counts(schemes: pd.DataFrame, problems: list[Problem]) -> None
             continue
         counts[code] = counts.get(code, 0) + 1
         if counts[code] == MAX_SCHEMES_PER_FOOTPRINT + 1:
-            problems.append(Problem(where, f"is the footprint's scheme number "
-                                    f"{MAX_SCHEMES_PER_FOOTPRINT + 1}; at most "
-                                    f"{MAX_SCHEMES_PER_FOOTPRINT} schemes a footprint are "
-                                    "accepted (the analysis is sized for real plans, which have "
-                                    "8 to 25)", rows[i], "footprint", code))
+            problems.append(
+                Problem(
+                    where,
+                    f"is the footprint's scheme number "
+                    f"{MAX_SCHEMES_PER_FOOTPRINT + 1}; at most "
+                    f"{MAX_SCHEMES_PER_FOOTPRINT} schemes a footprint are "
+                    "accepted (the analysis is sized for real plans, which have "
+                    "8 to 25)",
+                    rows[i],
+                    "footprint",
+                    code,
+                )
+            )
 
 
 def _check_schemes(schemes: pd.DataFrame, problems: list[Problem]) -> None:
     rows, where = schemes.attrs["row_numbers"], schemes.attrs["where"]
     over = schemes["capital_secured"] > schemes["capital_required"]
     for i in over[over.fillna(False)].index:
-        problems.append(Problem(where, "must not exceed capital_required "
-                                f"({schemes.at[i, 'capital_required']:g})", rows[i],
-                                "capital_secured", f"{schemes.at[i, 'capital_secured']:g}"))
+        problems.append(
+            Problem(
+                where,
+                f"must not exceed capital_required ({schemes.at[i, 'capital_required']:g})",
+                rows[i],
+                "capital_secured",
+                f"{schemes.at[i, 'capital_secured']:g}",
+            )
+        )
     shares = ["share_2017_18", "share_2018_19", "share_2019_20"]
     for earlier, later in itertools.pairwise(shares):
         falling = schemes[earlier] > schemes[later]
         for i in falling[falling.fillna(False)].index:
-            problems.append(Problem(where, f"must be at least {earlier} "
-                                    f"({schemes.at[i, earlier]:g}): shares are cumulative",
-                                    rows[i], later, f"{schemes.at[i, later]:g}"))
+            problems.append(
+                Problem(
+                    where,
+                    f"must be at least {earlier} "
+                    f"({schemes.at[i, earlier]:g}): shares are cumulative",
+                    rows[i],
+                    later,
+                    f"{schemes.at[i, later]:g}",
+                )
+            )
 
 
-def _check_sources(sources: pd.DataFrame, frames: dict[str, pd.DataFrame],
-                   problems: list[Problem]) -> None:
+def _check_sources(
+    sources: pd.DataFrame, frames: dict[str, pd.DataFrame], problems: list[Problem]
+) -> None:
     rows, where = sources.attrs["row_numbers"], sources.attrs["where"]
-    keys = {name: {row_key(TABLES[name], r) for r in frames[name].to_dict("records")}
-            for name in ("footprints", "schemes", "contracts") if name in frames}
+    keys = {
+        name: {row_key(TABLES[name], r) for r in frames[name].to_dict("records")}
+        for name in ("footprints", "schemes", "contracts")
+        if name in frames
+    }
     for i, line in enumerate(sources.to_dict("records")):
         name = line["table"]
         if pd.isna(name):
             continue
         if line["column"] not in TABLES[name].figure_columns:
-            problems.append(Problem(where, f"is not a figure column of {name}: one of "
-                                    + ", ".join(TABLES[name].figure_columns), rows[i], "column",
-                                    str(line["column"])))
+            problems.append(
+                Problem(
+                    where,
+                    f"is not a figure column of {name}: one of "
+                    + ", ".join(TABLES[name].figure_columns),
+                    rows[i],
+                    "column",
+                    str(line["column"]),
+                )
+            )
         if line["key"] != "*" and name in keys and line["key"] not in keys[name]:
-            problems.append(Problem(where, f"is not a row of {name}", rows[i], "key",
-                                    str(line["key"])))
+            problems.append(
+                Problem(where, f"is not a row of {name}", rows[i], "key", str(line["key"]))
+            )
 
 
 @dataclass
@@ -281,8 +366,10 @@ class Figures:
             index = {}
             for line in self.sources.to_dict("records"):
                 conf = "" if pd.isna(line["confidence"]) else str(line["confidence"])
-                index.setdefault((line["table"], line["key"], line["column"]),
-                                 (str(line["status"]), str(line["source"]), conf))
+                index.setdefault(
+                    (line["table"], line["key"], line["column"]),
+                    (str(line["status"]), str(line["source"]), conf),
+                )
             self._sources_index = index
         return self._sources_index
 
@@ -301,11 +388,21 @@ class Figures:
                     if pd.isna(row[col]):
                         continue
                     status, source, conf = self.provenance(name, key, col)
-                    records.append({"table": name, "key": key, "column": col, "status": status,
-                                    "source": source, "confidence": conf,
-                                    "footprint": row[column]})
-        return pd.DataFrame(records, columns=["table", "key", "column", "status", "source",
-                                              "confidence", "footprint"])
+                    records.append(
+                        {
+                            "table": name,
+                            "key": key,
+                            "column": col,
+                            "status": status,
+                            "source": source,
+                            "confidence": conf,
+                            "footprint": row[column],
+                        }
+                    )
+        return pd.DataFrame(
+            records,
+            columns=["table", "key", "column", "status", "source", "confidence", "footprint"],
+        )
 
     def is_illustrative(self, code: str | None = None) -> bool:
         statuses = self.figure_statuses(code)

@@ -14,8 +14,12 @@ import pandas as pd
 from stpreport.paths import PACKAGE_DIR
 
 PUBLISHED_CSV = PACKAGE_DIR / "data" / "reference" / "stp_published.csv"
-DASHBOARD_BANDS = {1: "outstanding", 2: "advanced", 3: "making progress",
-                   4: "needs most improvement"}
+DASHBOARD_BANDS = {
+    1: "outstanding",
+    2: "advanced",
+    3: "making progress",
+    4: "needs most improvement",
+}
 """NHS England's STP progress dashboard, July 2017: the band number in the CSV and its name."""
 FIELD_LABELS = {
     "stated_gap_2020_21": "Stated 2020/21 gap",
@@ -25,8 +29,18 @@ FIELD_LABELS = {
     "allocation": "Stated annual spend",
     "other": "Other published figure",
 }
-COLUMNS = ["code", "name", "field", "value", "unit", "basis", "source_title", "source_url",
-           "confidence", "note"]
+COLUMNS = [
+    "code",
+    "name",
+    "field",
+    "value",
+    "unit",
+    "basis",
+    "source_title",
+    "source_url",
+    "confidence",
+    "note",
+]
 
 
 @lru_cache(maxsize=1)
@@ -47,8 +61,9 @@ def dashboard_ratings() -> pd.Series:
     """code -> NHS England's July 2017 band name, where it was published."""
     frame = published_figures()
     rows = frame[frame["field"] == "dashboard_rating_2017"]
-    return pd.Series([DASHBOARD_BANDS[int(v)] for v in rows["value"]], index=rows["code"],
-                     dtype=object)
+    return pd.Series(
+        [DASHBOARD_BANDS[int(v)] for v in rows["value"]], index=rows["code"], dtype=object
+    )
 
 
 def first_value(code: str, field: str) -> dict | None:

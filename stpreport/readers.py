@@ -48,8 +48,9 @@ class RawTable:
 
 
 def _size_problem(where: str, rows: int) -> Problem:
-    return Problem(where, f"has {rows:,} rows; at most {MAX_ROWS:,} are accepted (is this the "
-                   "right file?)")
+    return Problem(
+        where, f"has {rows:,} rows; at most {MAX_ROWS:,} are accepted (is this the right file?)"
+    )
 
 
 def _megabytes(size: int) -> str:
@@ -60,9 +61,14 @@ def _too_big(path: Path, problems: list[Problem]) -> bool:
     """Whether the file on disk is larger than `MAX_FILE_BYTES` (a problem is added)."""
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:
-        problems.append(Problem(path.name, f"is {_megabytes(size)}; at most "
-                                f"{_megabytes(MAX_FILE_BYTES)} is accepted (is this the right "
-                                "file?)"))
+        problems.append(
+            Problem(
+                path.name,
+                f"is {_megabytes(size)}; at most "
+                f"{_megabytes(MAX_FILE_BYTES)} is accepted (is this the right "
+                "file?)",
+            )
+        )
         return True
     return False
 
@@ -72,14 +78,21 @@ def _check_table_rows(table: RawTable, problems: list[Problem]) -> bool:
     limit = TABLES[table.name].max_rows
     if len(table.rows) <= limit:
         return True
-    problems.append(Problem(table.where, f"has {len(table.rows):,} rows of figures; at most "
-                            f"{limit:,} are accepted in {table.name} (the analysis is sized "
-                            "for a national set of plans)", table.row_numbers[limit]))
+    problems.append(
+        Problem(
+            table.where,
+            f"has {len(table.rows):,} rows of figures; at most "
+            f"{limit:,} are accepted in {table.name} (the analysis is sized "
+            "for a national set of plans)",
+            table.row_numbers[limit],
+        )
+    )
     return False
 
 
-def _table_from_records(name: str, where: str, records: list[tuple[int, list[str]]],
-                        problems: list[Problem]) -> RawTable | None:
+def _table_from_records(
+    name: str, where: str, records: list[tuple[int, list[str]]], problems: list[Problem]
+) -> RawTable | None:
     """Build a RawTable from (row number, cells) records, the first being the header."""
     records = [(n, cells) for n, cells in records if any(c.strip() for c in cells)]
     if not records:
@@ -94,8 +107,14 @@ def _table_from_records(name: str, where: str, records: list[tuple[int, list[str
     for number, cells in records[1:]:
         extra = cells[width:]
         if any(c.strip() for c in extra):
-            problems.append(Problem(where, f"has {len(cells)} cells but the header has {width} "
-                                    "columns (a stray delimiter or an unquoted comma?)", number))
+            problems.append(
+                Problem(
+                    where,
+                    f"has {len(cells)} cells but the header has {width} "
+                    "columns (a stray delimiter or an unquoted comma?)",
+                    number,
+                )
+            )
             continue
         cells = cells[:width] + [""] * (width - len(cells))
         table.rows.append(cells)
@@ -131,8 +150,13 @@ def read_csv_table(path: Path, name: str, problems: list[Problem]) -> RawTable |
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        problems.append(Problem(where, f"is not UTF-8 text (byte 0x{data[exc.start]:02x} on line "
-                                f"{line}); save it as 'CSV UTF-8'"))
+        problems.append(
+            Problem(
+                where,
+                f"is not UTF-8 text (byte 0x{data[exc.start]:02x} on line "
+                f"{line}); save it as 'CSV UTF-8'",
+            )
+        )
         return None
     if "\x00" in text:
         line = text[: text.index("\x00")].count("\n") + 1
@@ -174,9 +198,13 @@ def read_csv_folder(folder: Path, problems: list[Problem]) -> dict[str, RawTable
     known = {f"{n}.csv" for n in TABLE_NAMES}
     for path in sorted(folder.glob("*.csv")):
         if path.name not in known:
-            problems.append(Problem(path.name, "is not one of the tables "
-                                    f"({', '.join(TABLE_NAMES)}) and was ignored",
-                                    severity="warning"))
+            problems.append(
+                Problem(
+                    path.name,
+                    f"is not one of the tables ({', '.join(TABLE_NAMES)}) and was ignored",
+                    severity="warning",
+                )
+            )
     return tables
 
 
@@ -214,8 +242,10 @@ def _percent_cell(value: float, col: Column | None) -> tuple[str, str | None]:
         return _plain(Decimal(repr(float(value))).scaleb(2)), None
     if col.kind == "fraction":
         return cell_text(value), None
-    return REPORTED, (f"is formatted as a percentage in Excel, but the column is in "
-                      f"{col.unit}: remove the % format and enter the figure itself")
+    return REPORTED, (
+        f"is formatted as a percentage in Excel, but the column is in "
+        f"{col.unit}: remove the % format and enter the figure itself"
+    )
 
 
 def _plain(number: Decimal) -> str:
@@ -224,36 +254,53 @@ def _plain(number: Decimal) -> str:
 
 
 def _is_percent_number(cell) -> bool:
-    return cell.row > 1 and cell.data_type == "n" and isinstance(cell.value, int | float) \
-        and not isinstance(cell.value, bool) and shows_percent(cell.number_format)
+    return (
+        cell.row > 1
+        and cell.data_type == "n"
+        and isinstance(cell.value, int | float)
+        and not isinstance(cell.value, bool)
+        and shows_percent(cell.number_format)
+    )
 
 
-def _sheet_records(ws, where: str, table: Table,
-                   problems: list[Problem]) -> list[tuple[int, list[str]]]:
+def _sheet_records(
+    ws, where: str, table: Table, problems: list[Problem]
+) -> list[tuple[int, list[str]]]:
     records: list[tuple[int, list[str]]] = []
     for merged in ws.merged_cells.ranges:
-        problems.append(Problem(where, f"has merged cells {merged.coord}; unmerge them so each "
-                                "cell holds one value"))
+        problems.append(
+            Problem(
+                where, f"has merged cells {merged.coord}; unmerge them so each cell holds one value"
+            )
+        )
     for row in ws.iter_rows():
         cells: list[str] = []
         for cell in row:
             column = ws.cell(1, cell.column).value if cell.row > 1 else None
             label = str(column) if column is not None else cell.column_letter
             if cell.data_type == "f":
-                problems.append(Problem(where, "is a formula; figures must be values (paste as "
-                                        "values)", cell.row, label, str(cell.value)))
+                problems.append(
+                    Problem(
+                        where,
+                        "is a formula; figures must be values (paste as values)",
+                        cell.row,
+                        label,
+                        str(cell.value),
+                    )
+                )
                 cells.append(REPORTED)
             elif cell.data_type == "e":
-                problems.append(Problem(where, "is an Excel error value", cell.row, label,
-                                        str(cell.value)))
+                problems.append(
+                    Problem(where, "is an Excel error value", cell.row, label, str(cell.value))
+                )
                 cells.append(REPORTED)
             elif _is_percent_number(cell):
                 name = str(column).strip() if column is not None else ""
-                text, rule = _percent_cell(cell.value, table.column(name)
-                                           if name in table.column_names else None)
+                text, rule = _percent_cell(
+                    cell.value, table.column(name) if name in table.column_names else None
+                )
                 if rule:
-                    problems.append(Problem(where, rule, cell.row, label,
-                                            f"{cell.value * 100:g}%"))
+                    problems.append(Problem(where, rule, cell.row, label, f"{cell.value * 100:g}%"))
                 cells.append(text)
             else:
                 cells.append(cell_text(cell.value))
@@ -274,9 +321,14 @@ def _check_zip(path: Path, label: str, problems: list[Problem]) -> bool:
         problems.append(Problem(label, f"is not a readable Excel workbook ({exc})"))
         return False
     if unpacked > MAX_UNPACKED_BYTES:
-        problems.append(Problem(label, f"unzips to {_megabytes(unpacked)}; at most "
-                                f"{_megabytes(MAX_UNPACKED_BYTES)} is accepted (a zip bomb, or "
-                                "not a figures workbook?)"))
+        problems.append(
+            Problem(
+                label,
+                f"unzips to {_megabytes(unpacked)}; at most "
+                f"{_megabytes(MAX_UNPACKED_BYTES)} is accepted (a zip bomb, or "
+                "not a figures workbook?)",
+            )
+        )
         return False
     return True
 
@@ -296,14 +348,24 @@ def _count_rows(path: Path, label: str, problems: list[Problem]) -> bool:
             for rows, row in enumerate(ws.iter_rows(values_only=True), start=1):
                 cells += len(row)
                 if rows > MAX_ROWS + 1:
-                    problems.append(Problem(f"{label} sheet {ws.title}", f"has more than "
-                                            f"{MAX_ROWS + 1:,} rows; at most {MAX_ROWS:,} are "
-                                            "accepted (is this the right file?)"))
+                    problems.append(
+                        Problem(
+                            f"{label} sheet {ws.title}",
+                            f"has more than "
+                            f"{MAX_ROWS + 1:,} rows; at most {MAX_ROWS:,} are "
+                            "accepted (is this the right file?)",
+                        )
+                    )
                     return False
                 if cells > MAX_CELLS:
-                    problems.append(Problem(label, f"has more than {MAX_CELLS:,} cells; at "
-                                            "most that many are accepted (is this the right "
-                                            "file?)"))
+                    problems.append(
+                        Problem(
+                            label,
+                            f"has more than {MAX_CELLS:,} cells; at "
+                            "most that many are accepted (is this the right "
+                            "file?)",
+                        )
+                    )
                     return False
     finally:
         book.close()
@@ -312,6 +374,7 @@ def _count_rows(path: Path, label: str, problems: list[Problem]) -> bool:
 
 def read_workbook(path: Path, problems: list[Problem]) -> dict[str, RawTable]:
     from openpyxl import load_workbook
+
     label = path.name
     if not zipfile.is_zipfile(path):
         problems.append(Problem(label, "is not an Excel workbook (.xlsx)"))
@@ -338,14 +401,21 @@ def read_workbook(path: Path, problems: list[Problem]) -> dict[str, RawTable]:
         if name not in titles:
             if TABLES[name].required:
                 near = [t for t in titles if t.strip().lower() == name]
-                hint = f" (found {near[0]!r}: rename it {name!r})" if near else \
-                    f" (sheets found: {', '.join(titles)})"
+                hint = (
+                    f" (found {near[0]!r}: rename it {name!r})"
+                    if near
+                    else f" (sheets found: {', '.join(titles)})"
+                )
                 problems.append(Problem(label, f"has no sheet {name!r}{hint}"))
             continue
         ws = book[name]
         if ws.sheet_state != "visible":
-            problems.append(Problem(where, f"is {ws.sheet_state}; unhide it, or delete it if it "
-                                    "is not meant to be read"))
+            problems.append(
+                Problem(
+                    where,
+                    f"is {ws.sheet_state}; unhide it, or delete it if it is not meant to be read",
+                )
+            )
             continue
         records = _sheet_records(ws, where, TABLES[name], problems)
         table = _table_from_records(name, where, records, problems)
@@ -353,8 +423,13 @@ def read_workbook(path: Path, problems: list[Problem]) -> dict[str, RawTable]:
             tables[name] = table
     for title in titles:
         if title not in TABLE_NAMES and title != "notes":
-            problems.append(Problem(f"{label} sheet {title}", "is not one of the tables and was "
-                                    "ignored", severity="warning"))
+            problems.append(
+                Problem(
+                    f"{label} sheet {title}",
+                    "is not one of the tables and was ignored",
+                    severity="warning",
+                )
+            )
     return tables
 
 

@@ -68,15 +68,19 @@ class BriefingHTMLExporter(HTMLExporter):
 
         nb, meta = _take_meta(nb)
         body, resources = super().from_notebook_node(nb, resources, **kw)
-        page = html_page("briefing.html.j2", body=Markup(body), css=Markup(CSS),
-                         **_briefing_meta(meta))
+        page = html_page(
+            "briefing.html.j2", body=Markup(body), css=Markup(CSS), **_briefing_meta(meta)
+        )
         return page, resources
 
 
 def _briefing_meta(meta: dict) -> dict:
-    return {"title": meta.get("title", "STP briefing"),
-            "header": meta.get("header", "STP briefing"),
-            "illustrative": bool(meta.get("illustrative", False)), "version": __version__}
+    return {
+        "title": meta.get("title", "STP briefing"),
+        "header": meta.get("header", "STP briefing"),
+        "illustrative": bool(meta.get("illustrative", False)),
+        "version": __version__,
+    }
 
 
 def notebook_typst(nb) -> str:
@@ -104,11 +108,17 @@ def notebook_typst(nb) -> str:
             elif data.get("text/plain") and "text/html" not in data:
                 text = data["text/plain"]
                 body.append(output_typst("".join(text) if isinstance(text, list) else text))
-    if not any(TYPST_MIMETYPE in o.get("data", {}) for c in nb.cells if c.cell_type == "code"
-               for o in c.get("outputs", [])):
-        raise ValueError("the notebook has no briefing sections to put in a PDF: it was not "
-                         "executed, or was executed by a stpreport that made its PDFs from "
-                         "HTML; execute it again")
+    if not any(
+        TYPST_MIMETYPE in o.get("data", {})
+        for c in nb.cells
+        if c.cell_type == "code"
+        for o in c.get("outputs", [])
+    ):
+        raise ValueError(
+            "the notebook has no briefing sections to put in a PDF: it was not "
+            "executed, or was executed by a stpreport that made its PDFs from "
+            "HTML; execute it again"
+        )
     return typst_document("".join(body), **_briefing_meta(meta))
 
 
@@ -136,8 +146,12 @@ class BriefingPDFExporter(Exporter):
         return notebook_pdf(nb_copy), resources
 
 
-def render_notebook(notebook: Path, out_dir: Path, formats: tuple[str, ...] = ("html", "pdf"),
-                    stem: str | None = None) -> list[Path]:
+def render_notebook(
+    notebook: Path,
+    out_dir: Path,
+    formats: tuple[str, ...] = ("html", "pdf"),
+    stem: str | None = None,
+) -> list[Path]:
     """Render an executed briefing notebook to HTML and/or PDF in `out_dir`, atomically."""
     import nbformat
 
@@ -159,8 +173,7 @@ RENDERERS = {
 """Output formats by name (as nbconvert's `get_exporter` looks exporters up)."""
 
 
-def render_formats(nb, stem: str, formats: tuple[str, ...] = ("html", "pdf")
-                   ) -> dict[str, bytes]:
+def render_formats(nb, stem: str, formats: tuple[str, ...] = ("html", "pdf")) -> dict[str, bytes]:
     """An executed briefing in each format asked for, as `{file name: bytes}`: the one
     rendering function for `stpreport render` and the build's workers alike. Writes nothing."""
     return {f"{stem}.{name}": RENDERERS[name](nb) for name in formats}

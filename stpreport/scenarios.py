@@ -73,24 +73,41 @@ def load_scenario(path: Path | str, base: Path | str | None = None) -> Scenario:
     data = load_yaml(path, label)
     problems: list[Problem] = []
     if not isinstance(data, dict) or set(data) != {"scenario", "changes"}:
-        raise InputError([Problem(label, "must be a mapping with exactly two keys: scenario "
-                                         "(name, title, description) and changes")])
+        raise InputError(
+            [
+                Problem(
+                    label,
+                    "must be a mapping with exactly two keys: scenario "
+                    "(name, title, description) and changes",
+                )
+            ]
+        )
     meta, changes = data["scenario"], data["changes"]
     if not isinstance(meta, dict):
         meta = {}
-        problems.append(Problem(f"{label} key scenario", "must be a mapping of name, title "
-                                                         "and description"))
+        problems.append(
+            Problem(f"{label} key scenario", "must be a mapping of name, title and description")
+        )
     name = meta.get("name")
     if not isinstance(name, str) or not NAME.match(name) or name in RESERVED:
-        problems.append(Problem(f"{label} key scenario.name", "must be 1-40 lower-case letters, "
-                                "digits or hyphens, and not " + ", ".join(sorted(RESERVED)),
-                                value=str(name)))
+        problems.append(
+            Problem(
+                f"{label} key scenario.name",
+                "must be 1-40 lower-case letters, "
+                "digits or hyphens, and not " + ", ".join(sorted(RESERVED)),
+                value=str(name),
+            )
+        )
     for key in ("title", "description"):
         if not isinstance(meta.get(key), str) or not meta[key].strip():
             problems.append(Problem(f"{label} key scenario.{key}", "must be a non-empty text"))
     if not isinstance(changes, dict) or not changes:
-        problems.append(Problem(f"{label} key changes", "must map at least one assumption "
-                                                        "(its dotted key) to its new value"))
+        problems.append(
+            Problem(
+                f"{label} key changes",
+                "must map at least one assumption (its dotted key) to its new value",
+            )
+        )
         raise InputError(problems)
     tree = copy.deepcopy(load_yaml(base, base.name))
     sources = []
@@ -101,27 +118,42 @@ def load_scenario(path: Path | str, base: Path | str | None = None) -> Scenario:
             problems.append(Problem(where, "is not an assumption in " + base.name))
             continue
         if not isinstance(node, dict) or "value" not in node or "source" not in node:
-            problems.append(Problem(where, "must be a mapping with 'value' and 'source' (and "
-                                           "'label' where the assumption has one)"))
+            problems.append(
+                Problem(
+                    where,
+                    "must be a mapping with 'value' and 'source' (and "
+                    "'label' where the assumption has one)",
+                )
+            )
             continue
         holder, last = target
         if not isinstance(holder[last], dict) or "value" not in holder[last]:
-            problems.append(Problem(where, "is a group of assumptions: change its members one "
-                                           "by one"))
+            problems.append(
+                Problem(where, "is a group of assumptions: change its members one by one")
+            )
             continue
         unknown = set(node) - set(holder[last]) - {"value", "source"}
         if unknown:
-            problems.append(Problem(where, "has keys the assumption does not: "
-                                    + ", ".join(sorted(map(str, unknown)))))
+            problems.append(
+                Problem(
+                    where,
+                    "has keys the assumption does not: " + ", ".join(sorted(map(str, unknown))),
+                )
+            )
             continue
         holder[last] = {**holder[last], **node}
         sources.append((str(key), str(node["source"])))
     if problems:
         raise InputError(problems)
     assumptions = assumptions_from_tree(tree, label)
-    return Scenario(name=name, title=meta["title"].strip(),
-                    description=meta["description"].strip(), changes=tuple(sources),
-                    assumptions=replace(assumptions, location=str(path)), location=str(path))
+    return Scenario(
+        name=name,
+        title=meta["title"].strip(),
+        description=meta["description"].strip(),
+        changes=tuple(sources),
+        assumptions=replace(assumptions, location=str(path)),
+        location=str(path),
+    )
 
 
 def scenario_assumptions(params_path: str | Path, scenario: str | Path | None) -> Assumptions:
@@ -142,8 +174,13 @@ def load_scenarios(paths: list[Path], base: Path | str | None = None) -> list[Sc
     seen: dict[str, str] = {}
     for s in scenarios:
         if s.name in seen:
-            problems.append(Problem(Path(s.location).name, f"has the name {s.name!r}, as "
-                                    f"{Path(seen[s.name]).name} does: names must differ"))
+            problems.append(
+                Problem(
+                    Path(s.location).name,
+                    f"has the name {s.name!r}, as "
+                    f"{Path(seen[s.name]).name} does: names must differ",
+                )
+            )
         seen[s.name] = s.location
     if problems:
         raise InputError(problems)

@@ -80,8 +80,14 @@ RESERVED_CODES = ("national", "index", "summary", "manifest", "figures", "scenar
 """Names the edition folder uses for its own files: a footprint with one of these codes, in any
 case, would overwrite them."""
 
-WINDOWS_DEVICE_NAMES = ("con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)),
-                        *(f"lpt{i}" for i in range(1, 10)))
+WINDOWS_DEVICE_NAMES = (
+    "con",
+    "prn",
+    "aux",
+    "nul",
+    *(f"com{i}" for i in range(1, 10)),
+    *(f"lpt{i}" for i in range(1, 10)),
+)
 """File names Windows reserves: an edition copied to a Windows share could not hold them."""
 
 MONEY_LIMIT = 1_000_000.0
@@ -177,8 +183,15 @@ FOOTPRINTS = Table(
         ),
     ),
     figure_columns=(
-        "name", "region", "population", "nhs_allocation", "nhs_spend", "social_care_funding",
-        "social_care_spend", "stated_gap_nhs", "stated_gap_social_care",
+        "name",
+        "region",
+        "population",
+        "nhs_allocation",
+        "nhs_spend",
+        "social_care_funding",
+        "social_care_spend",
+        "stated_gap_nhs",
+        "stated_gap_social_care",
     ),
 )
 
@@ -200,20 +213,42 @@ SCHEMES = Table(
         _share("share_2019_20", "2019/20"),
         _money("capital_required", "Capital the scheme needs."),
         _money("capital_secured", "Capital already secured (at most capital_required)."),
-        Column("consultation", "enum", "", "Public consultation needed, and its status.",
-               allowed=CONSULTATION),
-        Column("political_support", "enum", "", "Local political support.",
-               allowed=POLITICAL_SUPPORT),
+        Column(
+            "consultation",
+            "enum",
+            "",
+            "Public consultation needed, and its status.",
+            allowed=CONSULTATION,
+        ),
+        Column(
+            "political_support", "enum", "", "Local political support.", allowed=POLITICAL_SUPPORT
+        ),
         Column("clinical_support", "enum", "", "Clinical support.", allowed=CLINICAL_SUPPORT),
-        Column("evidence", "enum", "", "Strength of evidence that it saves money.",
-               allowed=EVIDENCE),
-        Column("origin", "enum", "", "bottom_up: built from a costed plan; balancing: added to "
-               "make the plan balance.", allowed=ORIGIN),
+        Column(
+            "evidence", "enum", "", "Strength of evidence that it saves money.", allowed=EVIDENCE
+        ),
+        Column(
+            "origin",
+            "enum",
+            "",
+            "bottom_up: built from a costed plan; balancing: added to make the plan balance.",
+            allowed=ORIGIN,
+        ),
     ),
     figure_columns=(
-        "name", "category", "planned_saving", "share_2017_18", "share_2018_19", "share_2019_20",
-        "capital_required", "capital_secured", "consultation", "political_support",
-        "clinical_support", "evidence", "origin",
+        "name",
+        "category",
+        "planned_saving",
+        "share_2017_18",
+        "share_2018_19",
+        "share_2019_20",
+        "capital_required",
+        "capital_secured",
+        "consultation",
+        "political_support",
+        "clinical_support",
+        "evidence",
+        "origin",
     ),
 )
 
@@ -228,10 +263,22 @@ CONTRACTS = Table(
         Column("footprint", "code", "ONS code", "Code of the footprint."),
         Column("activity", "enum", "", "Activity line.", allowed=ACTIVITIES),
         _money("baseline_value", "Value of the activity line in 2016/17."),
-        Column("plan_growth", "percent", "% a year", "Growth a year the plan assumes.",
-               minimum=-50.0, maximum=50.0),
-        Column("contract_growth", "percent", "% a year", "Growth a year the contracts buy.",
-               minimum=-50.0, maximum=50.0),
+        Column(
+            "plan_growth",
+            "percent",
+            "% a year",
+            "Growth a year the plan assumes.",
+            minimum=-50.0,
+            maximum=50.0,
+        ),
+        Column(
+            "contract_growth",
+            "percent",
+            "% a year",
+            "Growth a year the contracts buy.",
+            minimum=-50.0,
+            maximum=50.0,
+        ),
     ),
     figure_columns=("baseline_value", "plan_growth", "contract_growth"),
 )
@@ -246,12 +293,23 @@ SOURCES = Table(
         Column("table", "enum", "", "Table the figure is in.", allowed=TABLE_NAMES[:3]),
         Column("key", "text", "", "Row key, or * for every row of the table."),
         Column("column", "text", "", "Column of the figure."),
-        Column("status", "enum", "", "published: from a public source; illustrative: "
-               "invented for the bundled data set; supplied: given by the footprint.",
-               allowed=SOURCE_STATUS),
+        Column(
+            "status",
+            "enum",
+            "",
+            "published: from a public source; illustrative: "
+            "invented for the bundled data set; supplied: given by the footprint.",
+            allowed=SOURCE_STATUS,
+        ),
         Column("source", "text", "", "The source, precise enough for a reader to check."),
-        Column("confidence", "enum", "", "Confidence in the source (EVIDENCE.md scale).",
-               required=False, allowed=CONFIDENCE),
+        Column(
+            "confidence",
+            "enum",
+            "",
+            "Confidence in the source (EVIDENCE.md scale).",
+            required=False,
+            allowed=CONFIDENCE,
+        ),
     ),
 )
 

@@ -37,8 +37,11 @@ def _write_sheet(book: Workbook, table: Table, frame: pd.DataFrame | None) -> No
         cell.comment = Comment(f"{col.meaning}{unit}\n{col.rule_text()}", "stpreport")
         ws.column_dimensions[cell.column_letter].width = max(12, len(col.name) + 2)
         if col.allowed:
-            rule = DataValidation(type="list", formula1='"' + ",".join(col.allowed) + '"',
-                                  allow_blank=not col.required)
+            rule = DataValidation(
+                type="list",
+                formula1='"' + ",".join(col.allowed) + '"',
+                allow_blank=not col.required,
+            )
             rule.add(f"{cell.column_letter}2:{cell.column_letter}5000")
             ws.add_data_validation(rule)
     ws.freeze_panes = "A2"
@@ -49,8 +52,12 @@ def _write_sheet(book: Workbook, table: Table, frame: pd.DataFrame | None) -> No
 
 def _write_notes(book: Workbook) -> None:
     ws = book.create_sheet("notes")
-    ws.append(["stpreport figures workbook. Money in £m (2016/17 prices). One sheet per table; "
-               "the header row must stay as it is. This sheet is not read."])
+    ws.append(
+        [
+            "stpreport figures workbook. Money in £m (2016/17 prices). One sheet per table; "
+            "the header row must stay as it is. This sheet is not read."
+        ]
+    )
     ws.append([])
     ws.append(["table", "column", "type", "unit", "rule", "meaning"])
     for cell in ws[3]:

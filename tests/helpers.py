@@ -19,8 +19,11 @@ def copy_figures(dest: Path, codes: list[str] | None = None) -> Path:
             shutil.copy(src, dest / src.name)
             continue
         rows = read_rows(src)
-        kept = [r for r in rows if _row_codes(src.stem, r) & set(codes) or _row_codes(
-            src.stem, r) == {"*"}]
+        kept = [
+            r
+            for r in rows
+            if _row_codes(src.stem, r) & set(codes) or _row_codes(src.stem, r) == {"*"}
+        ]
         write_rows(dest / src.name, kept, list(rows[0].keys()))
     return dest
 
@@ -53,27 +56,56 @@ def set_cell(path: Path, index: int, column: str, value: str) -> None:
     write_rows(path, rows)
 
 
-FOOTPRINT = {"code": "T1", "name": "Testshire", "region": "North", "population": "1000000",
-             "nhs_allocation": "100", "nhs_spend": "110", "social_care_funding": "",
-             "social_care_spend": "", "stated_gap_nhs": "30", "stated_gap_social_care": ""}
-SCHEME = {"footprint": "T1", "scheme_id": "T1-1", "name": "Scheme", "category":
-          "provider_efficiency", "planned_saving": "10", "share_2017_18": "",
-          "share_2018_19": "", "share_2019_20": "", "capital_required": "0",
-          "capital_secured": "0", "consultation": "not_needed",
-          "political_support": "supported", "clinical_support": "strong",
-          "evidence": "strong", "origin": "bottom_up"}
-CONTRACT = {"footprint": "T1", "activity": "elective", "baseline_value": "50",
-            "plan_growth": "-2", "contract_growth": "3"}
+FOOTPRINT = {
+    "code": "T1",
+    "name": "Testshire",
+    "region": "North",
+    "population": "1000000",
+    "nhs_allocation": "100",
+    "nhs_spend": "110",
+    "social_care_funding": "",
+    "social_care_spend": "",
+    "stated_gap_nhs": "30",
+    "stated_gap_social_care": "",
+}
+SCHEME = {
+    "footprint": "T1",
+    "scheme_id": "T1-1",
+    "name": "Scheme",
+    "category": "provider_efficiency",
+    "planned_saving": "10",
+    "share_2017_18": "",
+    "share_2018_19": "",
+    "share_2019_20": "",
+    "capital_required": "0",
+    "capital_secured": "0",
+    "consultation": "not_needed",
+    "political_support": "supported",
+    "clinical_support": "strong",
+    "evidence": "strong",
+    "origin": "bottom_up",
+}
+CONTRACT = {
+    "footprint": "T1",
+    "activity": "elective",
+    "baseline_value": "50",
+    "plan_growth": "-2",
+    "contract_growth": "3",
+}
 
 
-def write_figures(dest: Path, footprints: list[dict], schemes: list[dict],
-                  contracts: list[dict] | None = None) -> Path:
+def write_figures(
+    dest: Path, footprints: list[dict], schemes: list[dict], contracts: list[dict] | None = None
+) -> Path:
     """A small set of figures written as CSV (so tests go through the real loader)."""
     dest.mkdir(parents=True, exist_ok=True)
     write_rows(dest / "footprints.csv", [FOOTPRINT | f for f in footprints], list(FOOTPRINT))
     write_rows(dest / "schemes.csv", [SCHEME | s for s in schemes], list(SCHEME))
-    contracts = contracts if contracts is not None else [{"footprint": f.get("code", "T1")}
-                                                         for f in footprints]
+    contracts = (
+        contracts
+        if contracts is not None
+        else [{"footprint": f.get("code", "T1")} for f in footprints]
+    )
     write_rows(dest / "contracts.csv", [CONTRACT | c for c in contracts], list(CONTRACT))
     return dest
 

@@ -38,8 +38,9 @@ from stpreport.formatting import chance, money, per_head, percent, pp, rounded_p
 from stpreport.inputs import load_figures
 
 A = load_assumptions()
-FLAT = replace(A, demand_growth=0.03, cost_growth=0.01,
-               funding_growth={y: 0.02 for y in A.funding_growth})
+FLAT = replace(
+    A, demand_growth=0.03, cost_growth=0.01, funding_growth={y: 0.02 for y in A.funding_growth}
+)
 NO_EXTRAS = replace(FLAT, include_recovery=False)
 
 
@@ -66,17 +67,31 @@ def test_gap_grows_cost_and_funding_from_the_base_year(tmp_path):
 
 
 def test_social_care_gap_where_figures_exist(tmp_path):
-    figures = load_figures(write_figures(tmp_path, [{"social_care_funding": "40",
-                                                     "social_care_spend": "42"}], [{}]))
+    figures = load_figures(
+        write_figures(tmp_path, [{"social_care_funding": "40", "social_care_spend": "42"}], [{}])
+    )
     a = replace(A, social_care_demand_growth=0.05, social_care_funding_growth=0.01)
     gap = gap_summary(figures.footprints, a).loc["T1", "social_care_gap"]
     assert gap == pytest.approx(42 * 1.05**4 - 40 * 1.01**4)
 
 
 def test_odds_move_a_scheme_from_typical_and_gates_multiply(tmp_path):
-    schemes = load_figures(write_figures(tmp_path, [{}], [{
-        "capital_required": "10", "capital_secured": "5", "political_support": "contested",
-        "clinical_support": "mixed", "evidence": "weak", "consultation": "under_way"}])).schemes
+    schemes = load_figures(
+        write_figures(
+            tmp_path,
+            [{}],
+            [
+                {
+                    "capital_required": "10",
+                    "capital_secured": "5",
+                    "political_support": "contested",
+                    "clinical_support": "mixed",
+                    "evidence": "weak",
+                    "consultation": "under_way",
+                }
+            ],
+        )
+    ).schemes
     scored = score_schemes(schemes, A, chance=0.5).iloc[0]
     # Base 0.70, odds 0.7/0.3 = 2.3333, times the weak-evidence odds ratio 0.7 = 1.6333;
     # back to a rate: 1.6333 / 2.6333 = 0.62025.
@@ -92,10 +107,21 @@ def test_odds_move_a_scheme_from_typical_and_gates_multiply(tmp_path):
 def test_a_typical_scheme_scores_its_base_rate_with_no_double_discount(tmp_path):
     """Demand management's base rate already comes from the Nuffield Trust review: a typical
     scheme (mixed evidence and support, no gate) scores exactly it."""
-    schemes = load_figures(write_figures(tmp_path, [{}], [
-        {"scheme_id": "typical", "category": "demand_management", "evidence": "mixed",
-         "clinical_support": "mixed"},
-        {"scheme_id": "strong", "category": "demand_management"}])).schemes
+    schemes = load_figures(
+        write_figures(
+            tmp_path,
+            [{}],
+            [
+                {
+                    "scheme_id": "typical",
+                    "category": "demand_management",
+                    "evidence": "mixed",
+                    "clinical_support": "mixed",
+                },
+                {"scheme_id": "strong", "category": "demand_management"},
+            ],
+        )
+    ).schemes
     scored = score_schemes(schemes, A, 1.0).set_index("scheme_id")
     assert scored.at["typical", "p"] == pytest.approx(A.base_rate["demand_management"])
     assert scored.at["typical", "pulls"] == ""
@@ -105,9 +131,16 @@ def test_a_typical_scheme_scores_its_base_rate_with_no_double_discount(tmp_path)
 
 
 def test_pot_chance_is_the_pot_over_unsecured_capital(tmp_path):
-    schemes = load_figures(write_figures(tmp_path, [{}], [
-        {"scheme_id": "a", "capital_required": "1000", "capital_secured": "350"},
-        {"scheme_id": "b", "capital_required": "0"}])).schemes
+    schemes = load_figures(
+        write_figures(
+            tmp_path,
+            [{}],
+            [
+                {"scheme_id": "a", "capital_required": "1000", "capital_secured": "350"},
+                {"scheme_id": "b", "capital_required": "0"},
+            ],
+        )
+    ).schemes
     scored = score_schemes(schemes, replace(A, national_capital_pot=325))
     assert scored["f_capital"].iloc[0] == pytest.approx(0.35 + 0.65 * 0.5)
     assert scored["f_capital"].iloc[1] == 1.0
@@ -124,8 +157,11 @@ def test_consultation_too_late_for_2020_21_is_discounted(tmp_path):
 
 
 def test_balancing_items_are_pears_and_good_bottom_up_schemes_apples(tmp_path):
-    schemes = load_figures(write_figures(tmp_path, [{}], [
-        {"scheme_id": "good"}, {"scheme_id": "bal", "origin": "balancing"}])).schemes
+    schemes = load_figures(
+        write_figures(
+            tmp_path, [{}], [{"scheme_id": "good"}, {"scheme_id": "bal", "origin": "balancing"}]
+        )
+    ).schemes
     scored = score_schemes(schemes, A, 1.0).set_index("scheme_id")
     assert scored.at["good", "apple"] and not scored.at["bal", "apple"]
     assert "balancing" in scored.at["bal", "pulls"].split(";")
@@ -140,18 +176,26 @@ def test_more_capital_secured_never_lowers_probability(required, s1, s2, chance_
 
 
 def test_phasing_is_cumulative_with_a_straight_line_where_blank():
-    schemes = pd.DataFrame({"share_2017_18": [np.nan, 0.2, 0.1],
-                            "share_2018_19": [np.nan, np.nan, 0.4],
-                            "share_2019_20": [np.nan, 0.9, 0.8]})
-    assert phasing(schemes).tolist() == [[0, 0.25, 0.5, 0.75, 1], [0, 0.2, 0.2, 0.9, 1],
-                                         [0, 0.1, 0.4, 0.8, 1]]
+    schemes = pd.DataFrame(
+        {
+            "share_2017_18": [np.nan, 0.2, 0.1],
+            "share_2018_19": [np.nan, np.nan, 0.4],
+            "share_2019_20": [np.nan, 0.9, 0.8],
+        }
+    )
+    assert phasing(schemes).tolist() == [
+        [0, 0.25, 0.5, 0.75, 1],
+        [0, 0.2, 0.2, 0.9, 1],
+        [0, 0.1, 0.4, 0.8, 1],
+    ]
 
 
 def test_monte_carlo_mean_matches_expected_savings_within_sampling_error(bundled):
     for code in ["E54000005", "E54000031", "E54000041"]:
         s = bundled.schemes[bundled.schemes["footprint"] == code]
-        shares = delivered_shares(s["p"].to_numpy(), s["all_or_nothing"].to_numpy(), A,
-                                  footprint_stream(A.seed, code))
+        shares = delivered_shares(
+            s["p"].to_numpy(), s["all_or_nothing"].to_numpy(), A, footprint_stream(A.seed, code)
+        )
         delivered = shares @ s["planned_saving"].to_numpy()
         error = delivered.std() / np.sqrt(len(delivered))
         assert abs(delivered.mean() - s["expected"].sum()) < 4 * error
@@ -166,8 +210,11 @@ def test_reconfigurations_are_all_or_nothing():
 
 def _simulate(figures, a, codes=None):
     pos = position(figures, a)
-    fp = figures.footprints if codes is None else \
-        figures.footprints[figures.footprints["code"].isin(codes)]
+    fp = (
+        figures.footprints
+        if codes is None
+        else figures.footprints[figures.footprints["code"].isin(codes)]
+    )
     scored = pos.scored[pos.scored["footprint"].isin(fp["code"])]
     extra = pd.DataFrame(0.0, index=fp["code"], columns=list(YEARS))
     return simulate(scored, fp, extra, a)
@@ -186,8 +233,9 @@ def test_monte_carlo_is_seeded_and_the_same_alone_or_in_a_batch():
 
 def test_the_gap_itself_is_uncertain_and_drawn_with_the_schemes():
     figures = load_figures()
-    certain = replace(A, spread_demand=0.0, spread_cost=0.0, spread_funding=0.0,
-                      spread_local_demand=0.0)
+    certain = replace(
+        A, spread_demand=0.0, spread_cost=0.0, spread_funding=0.0, spread_local_demand=0.0
+    )
     wide = _simulate(figures, A, ["E54000008"]).summary.loc["E54000008"]
     narrow = _simulate(figures, certain, ["E54000008"]).summary.loc["E54000008"]
     assert wide["honest_p90"] - wide["honest_p10"] > narrow["honest_p90"] - narrow["honest_p10"]
@@ -196,8 +244,7 @@ def test_the_gap_itself_is_uncertain_and_drawn_with_the_schemes():
 
 
 @settings(max_examples=8, deadline=None)
-@given(st.integers(0, 2**32 - 1), st.lists(st.integers(0, 43), min_size=2, max_size=6,
-                                          unique=True))
+@given(st.integers(0, 2**32 - 1), st.lists(st.integers(0, 43), min_size=2, max_size=6, unique=True))
 def test_national_quantile_lies_between_the_largest_footprint_and_the_sum(seed, picks):
     figures = load_figures()
     codes = list(figures.footprints["code"].iloc[picks])
@@ -224,8 +271,13 @@ def test_an_empty_plan_never_balances_a_positive_gap(tmp_path):
 
 
 def test_contract_mismatch_by_hand_and_what_it_adds_to_the_gap(tmp_path):
-    figures = load_figures(write_figures(tmp_path, [{}], [
-        {"category": "demand_management", "evidence": "mixed", "clinical_support": "mixed"}]))
+    figures = load_figures(
+        write_figures(
+            tmp_path,
+            [{}],
+            [{"category": "demand_management", "evidence": "mixed", "clinical_support": "mixed"}],
+        )
+    )
     a = replace(NO_EXTRAS, contract_years=2)
     line = contract_mismatch(figures.contracts, a).iloc[0]
     assert line["mismatch"] == pytest.approx(50 * (1.03**2 - 0.98**2))  # 5.0250
@@ -281,12 +333,14 @@ def test_divisible_levers_are_used_least_harm_per_pound_first():
     assert used.tolist() == pytest.approx([1.0, 0.4])
 
 
-LEVERS = (Lever("l1", "local cheap", 100, 1, False, False, "", "saving", "allocation", True),
-          Lever("l2", "local harmful", 100, 4, False, False, "", "saving", "allocation", True),
-          Lever("n1", "national", 300, 2, True, False, "", "saving", "allocation", True),
-          Lever("ae", "relax A&E", 0, 4, True, False, "", "saving", "recovery_ae", True),
-          Lever("f1", "financing", 500, 1, True, False, "", "financing", "allocation", True),
-          Lever("p1", "protected", 10_000, 1, True, True, "", "saving", "allocation", True))
+LEVERS = (
+    Lever("l1", "local cheap", 100, 1, False, False, "", "saving", "allocation", True),
+    Lever("l2", "local harmful", 100, 4, False, False, "", "saving", "allocation", True),
+    Lever("n1", "national", 300, 2, True, False, "", "saving", "allocation", True),
+    Lever("ae", "relax A&E", 0, 4, True, False, "", "saving", "recovery_ae", True),
+    Lever("f1", "financing", 500, 1, True, False, "", "financing", "allocation", True),
+    Lever("p1", "protected", 10_000, 1, True, True, "", "saving", "allocation", True),
+)
 
 
 def _menu(recovery_ae: float = 0.0):
@@ -316,15 +370,28 @@ def test_trajectory_relaxation_is_worth_only_the_recovery_cost_in_the_gap():
     assert with_recovery.at["ae", "released"] == pytest.approx(25.0)
 
 
-BANDS = (RatingBand("credible", 0.03, 0.9), RatingBand("stretching", 0.10, 0.5),
-         RatingBand("at risk", 0.15, 0.3), RatingBand("undeliverable", None, None))
+BANDS = (
+    RatingBand("credible", 0.03, 0.9),
+    RatingBand("stretching", 0.10, 0.5),
+    RatingBand("at risk", 0.15, 0.3),
+    RatingBand("undeliverable", None, None),
+)
 
 
-@pytest.mark.parametrize(("share", "coverage", "expected"), [
-    (0.03, 0.9, "credible"), (0.0301, 0.9, "stretching"), (0.03, 0.8999, "stretching"),
-    (-0.05, 1.2, "credible"), (0.10, 0.5, "stretching"), (0.1001, 0.5, "at risk"),
-    (0.15, 0.3, "at risk"), (0.15, 0.2999, "undeliverable"), (0.5, 0.99, "undeliverable"),
-])
+@pytest.mark.parametrize(
+    ("share", "coverage", "expected"),
+    [
+        (0.03, 0.9, "credible"),
+        (0.0301, 0.9, "stretching"),
+        (0.03, 0.8999, "stretching"),
+        (-0.05, 1.2, "credible"),
+        (0.10, 0.5, "stretching"),
+        (0.1001, 0.5, "at risk"),
+        (0.15, 0.3, "at risk"),
+        (0.15, 0.2999, "undeliverable"),
+        (0.5, 0.99, "undeliverable"),
+    ],
+)
 def test_rating_thresholds_at_their_edges(share, coverage, expected):
     assert rating(share, coverage, BANDS) == expected
 
@@ -336,12 +403,19 @@ def test_the_default_rating_discriminates(bundled):
 
 
 def test_drivers_split_the_honest_gap_largest_first():
-    row = {"do_nothing_gap": 500.0, "planned_savings": 450.0, "recovery_cost": 20.0,
-           "contract_cost": 0.2}
+    row = {
+        "do_nothing_gap": 500.0,
+        "planned_savings": 450.0,
+        "recovery_cost": 20.0,
+        "contract_cost": 0.2,
+    }
     undelivered = pd.Series({"demand_management": 120.0, "provider_efficiency": 80.0})
-    assert drivers(row, undelivered) == [("undelivered:demand_management", 120.0),
-                                         ("undelivered:provider_efficiency", 80.0),
-                                         ("unplanned_gap", 50.0), ("recovery_cost", 20.0)]
+    assert drivers(row, undelivered) == [
+        ("undelivered:demand_management", 120.0),
+        ("undelivered:provider_efficiency", 80.0),
+        ("unplanned_gap", 50.0),
+        ("recovery_cost", 20.0),
+    ]
 
 
 def test_the_bundled_drivers_add_up_to_the_honest_gap(bundled):
@@ -349,7 +423,8 @@ def test_the_bundled_drivers_add_up_to_the_honest_gap(bundled):
         row = bundled.row(code)
         if row["planned_savings"] <= row["do_nothing_gap"]:
             assert sum(v for _, v in bundled.drivers[code]) == pytest.approx(
-                row["honest_gap"], abs=0.5 * len(bundled.drivers[code]) + 1)
+                row["honest_gap"], abs=0.5 * len(bundled.drivers[code]) + 1
+            )
 
 
 def test_sensitivity_moves_the_honest_gap_the_right_way(bundled):
@@ -359,7 +434,8 @@ def test_sensitivity_moves_the_honest_gap_the_right_way(bundled):
     pe = s.loc[("national", "deliverability.base_rate.provider_efficiency")]
     assert pe["honest_high"] < pe["honest_low"]  # more delivered, smaller gap
     assert s.xs("national")["honest_low"].sum() == pytest.approx(
-        bundled.sensitivity[bundled.sensitivity["code"] != "national"]["honest_low"].sum())
+        bundled.sensitivity[bundled.sensitivity["code"] != "national"]["honest_low"].sum()
+    )
     assert vary(A, "growth.funding", 0.01).funding_growth["2018/19"] == pytest.approx(0.013)
 
 
@@ -376,8 +452,9 @@ def test_national_figures_are_the_sums_of_the_footprints(bundled):
     totals, s = bundled.national["totals"], bundled.summary
     assert totals["honest_gap"] == pytest.approx(s["honest_gap"].sum())
     assert totals["honest_gap"] == pytest.approx(totals["total_gap"] - totals["expected_savings"])
-    assert totals["total_gap"] == pytest.approx(totals["do_nothing_gap"] + totals["recovery_cost"]
-                                                + totals["contract_cost"])
+    assert totals["total_gap"] == pytest.approx(
+        totals["do_nothing_gap"] + totals["recovery_cost"] + totals["contract_cost"]
+    )
     assert sum(totals["ratings"].values()) == 44
     regions = bundled.national["regions"]
     assert regions["honest_gap"].sum() == pytest.approx(s["honest_gap"].sum())
@@ -388,7 +465,8 @@ def test_national_figures_are_the_sums_of_the_footprints(bundled):
     assert levers.at["defer_mental_health", "released"] == 0  # protected
     assert levers.at["trust_control_totals", "released"] == 0  # financing closes nothing
     assert levers["released"].sum() == pytest.approx(
-        totals["local_levers"] + totals["national_agreement_levers"])
+        totals["local_levers"] + totals["national_agreement_levers"]
+    )
     # The national P80 is a quantile of the national total, below the sum of footprint P80s.
     assert totals["national_at_confidence"] < totals["national_sum_of_footprint_at_confidence"]
     crosstab = bundled.national["ratings_crosstab"]

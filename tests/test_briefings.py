@@ -26,8 +26,13 @@ A4 = (595.28, 841.89)
 
 
 def execute(notebook: str, out: Path, **parameters) -> Path:
-    pm.execute_notebook(str(NOTEBOOKS / notebook), str(out), parameters=parameters,
-                        progress_bar=False, cwd=str(ROOT))
+    pm.execute_notebook(
+        str(NOTEBOOKS / notebook),
+        str(out),
+        parameters=parameters,
+        progress_bar=False,
+        cwd=str(ROOT),
+    )
     return out
 
 
@@ -48,38 +53,65 @@ def assert_offline_and_codeless(html: str) -> None:
 def packs(tmp_path_factory) -> dict[str, dict]:
     """Executed and rendered briefings, shared by the tests below."""
     work = tmp_path_factory.mktemp("packs")
-    small = write_figures(work / "small", [
-        {"code": "ALLPEARS", "name": f"Pearshire {HOSTILE}"}, {"code": "T2"}], [
-        {"footprint": "ALLPEARS", "scheme_id": "P1", "name": HOSTILE, "origin": "balancing",
-         "category": "other"},
-        {"footprint": "ALLPEARS", "scheme_id": "P2", "name": "Close {{ everything }} & $x$",
-         "category": "service_reconfiguration", "capital_required": "100",
-         "political_support": "opposed", "consultation": "not_started"},
-        {"footprint": "T2", "scheme_id": "Q1"}],
-        [{"footprint": "ALLPEARS"}, {"footprint": "T2"}])
+    small = write_figures(
+        work / "small",
+        [{"code": "ALLPEARS", "name": f"Pearshire {HOSTILE}"}, {"code": "T2"}],
+        [
+            {
+                "footprint": "ALLPEARS",
+                "scheme_id": "P1",
+                "name": HOSTILE,
+                "origin": "balancing",
+                "category": "other",
+            },
+            {
+                "footprint": "ALLPEARS",
+                "scheme_id": "P2",
+                "name": "Close {{ everything }} & $x$",
+                "category": "service_reconfiguration",
+                "capital_required": "100",
+                "political_support": "opposed",
+                "consultation": "not_started",
+            },
+            {"footprint": "T2", "scheme_id": "Q1"},
+        ],
+        [{"footprint": "ALLPEARS"}, {"footprint": "T2"}],
+    )
     runs = {
         "E54000008": ("footprint.ipynb", {"footprint": "E54000008", "edition": "test-1"}, None),
         "E54000013": ("footprint.ipynb", {"footprint": "E54000013", "edition": "test-1"}, None),
         # the longest footprint name: the hardest test of the title, header and labels
         "E54000045": ("footprint.ipynb", {"footprint": "E54000045", "edition": "test-1"}, None),
-        "ALLPEARS": ("footprint.ipynb", {"footprint": "ALLPEARS", "edition": "test-1",
-                                         "figures": str(small)}, small),
+        "ALLPEARS": (
+            "footprint.ipynb",
+            {"footprint": "ALLPEARS", "edition": "test-1", "figures": str(small)},
+            small,
+        ),
         "national": ("national.ipynb", {"edition": "test-1"}, None),
     }
     result = {}
     for key, (notebook, parameters, figures) in runs.items():
         executed = execute(notebook, work / f"{key}.ipynb", **parameters)
         html_path, pdf_path = render_notebook(executed, work, stem=key)
-        result[key] = {"html": html_path.read_text(encoding="utf-8"), "pdf": pdf_path,
-                       "text": pdf_text(pdf_path), "figures": figures, "executed": executed}
+        result[key] = {
+            "html": html_path.read_text(encoding="utf-8"),
+            "pdf": pdf_path,
+            "text": pdf_text(pdf_path),
+            "figures": figures,
+            "executed": executed,
+        }
     return result
 
 
 def key_numbers(code: str, figures: Path | None = None) -> list[str]:
     an = analyse(load_figures(figures), load_assumptions())
     row = an.row(code)
-    return [money(row["do_nothing_gap"]), money(row["expected_savings"]),
-            money(row["honest_gap"]), percent(row["p_balance"])]
+    return [
+        money(row["do_nothing_gap"]),
+        money(row["expected_savings"]),
+        money(row["honest_gap"]),
+        percent(row["p_balance"]),
+    ]
 
 
 @pytest.mark.parametrize("code", ["E54000008", "E54000013", "ALLPEARS"])
@@ -87,7 +119,7 @@ def test_footprint_pack_html_is_offline_codeless_and_carries_the_numbers(packs, 
     pack = packs[code]
     html = pack["html"]
     assert_offline_and_codeless(html)
-    verdict = html[html.index('aria-label="Verdict"'):]
+    verdict = html[html.index('aria-label="Verdict"') :]
     for number in key_numbers(code, pack["figures"]):
         assert number in verdict
     assert html.count("<h1>") == 1 and "<h2" in html
@@ -156,8 +188,9 @@ def test_national_briefing(packs):
 
 def test_executed_notebooks_hide_nothing_unexpected(packs):
     nb = nbformat.read(str(packs["E54000008"]["executed"]), as_version=4)
-    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs
-              if o.output_type == "error"]
+    errors = [
+        o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"
+    ]
     assert not errors
 
 
@@ -169,24 +202,65 @@ def test_same_notebook_renders_to_identical_bytes(packs, tmp_path):
 
 def test_papermill_cli_from_the_repository_root_and_stpreport_render(tmp_path):
     out = tmp_path / "out.ipynb"
-    subprocess.run([sys.executable, "-m", "papermill", "notebooks/footprint.ipynb", str(out),
-                    "-p", "footprint", "E54000008", "--log-level", "ERROR"],
-                   cwd=ROOT, check=True, capture_output=True)
-    result = subprocess.run([sys.executable, "-m", "stpreport.cli", "render", str(out),
-                             "--format", "pdf"], capture_output=True, text=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "papermill",
+            "notebooks/footprint.ipynb",
+            str(out),
+            "-p",
+            "footprint",
+            "E54000008",
+            "--log-level",
+            "ERROR",
+        ],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "stpreport.cli", "render", str(out), "--format", "pdf"],
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "out.pdf").stat().st_size > 10_000
 
 
 def test_nbconvert_finds_the_exporters(packs, tmp_path):
-    result = subprocess.run([sys.executable, "-m", "jupyter", "nbconvert", "--to",
-                             "stpreport_html", str(packs["E54000008"]["executed"]),
-                             "--output-dir", str(tmp_path)], capture_output=True, text=True)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "jupyter",
+            "nbconvert",
+            "--to",
+            "stpreport_html",
+            str(packs["E54000008"]["executed"]),
+            "--output-dir",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, result.stderr
     assert "Cheshire and Merseyside" in (tmp_path / "E54000008.html").read_text()
-    result = subprocess.run([sys.executable, "-m", "jupyter", "nbconvert", "--to",
-                             "stpreport_pdf", str(packs["E54000008"]["executed"]),
-                             "--output-dir", str(tmp_path)], capture_output=True, text=True)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "jupyter",
+            "nbconvert",
+            "--to",
+            "stpreport_pdf",
+            str(packs["E54000008"]["executed"]),
+            "--output-dir",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "E54000008.pdf").read_bytes() == packs["E54000008"]["pdf"].read_bytes()
 
@@ -211,8 +285,13 @@ def test_pdf_page_one_holds_the_verdict_and_the_same_numbers_as_the_html(packs, 
 def test_pdf_layout_no_stranded_heading_or_lone_caption(packs, code):
     pack = packs[code]
     nb = nbformat.read(str(pack["executed"]), as_version=4)
-    headings = {line.lstrip("#").strip() for c in nb.cells if c.cell_type == "markdown"
-                for line in c.source.splitlines() if line.startswith("#")}
+    headings = {
+        line.lstrip("#").strip()
+        for c in nb.cells
+        if c.cell_type == "markdown"
+        for line in c.source.splitlines()
+        if line.startswith("#")
+    }
     for number, page in enumerate(pack["text"], start=1):
         lines = content_lines(page)
         assert len(lines) >= 3, f"page {number} holds only {lines}"
@@ -255,7 +334,7 @@ def _struct(node) -> list:
 def test_html_reads_on_a_phone(packs, code):
     html = packs[code]["html"]
     assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in html
-    assert "<th scope=\"col\"></th>" not in html and "<th></th>" not in html
+    assert '<th scope="col"></th>' not in html and "<th></th>" not in html
     wraps = re.findall(r"<div [^>]*>", html)  # nbconvert sorts attributes
     wraps = [w for w in wraps if 'class="table-wrap"' in w]
     assert html.count("<table") == len(wraps)

@@ -22,9 +22,23 @@ from stpreport.pipeline.runner import BuildOptions, run_build
 
 ROOT = Path(__file__).resolve().parent.parent
 CODES = ["E54000008", "E54000031", "E54000041"]
-SUMMARY = ["code", "name", "region", "population", "rating", "nhse_rating", "do_nothing_gap",
-           "recovery_cost", "contract_mismatch", "contract_cost", "total_gap", "stated_gap",
-           "planned_savings", "expected_savings", "honest_gap"]
+SUMMARY = [
+    "code",
+    "name",
+    "region",
+    "population",
+    "rating",
+    "nhse_rating",
+    "do_nothing_gap",
+    "recovery_cost",
+    "contract_mismatch",
+    "contract_cost",
+    "total_gap",
+    "stated_gap",
+    "planned_savings",
+    "expected_savings",
+    "honest_gap",
+]
 
 
 def build(out: Path, figures: Path | None = None, **options):
@@ -33,8 +47,9 @@ def build(out: Path, figures: Path | None = None, **options):
 
 
 def outputs(folder: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())
-            if p.suffix in (".html", ".pdf")}
+    return {
+        p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.suffix in (".html", ".pdf")
+    }
 
 
 def assert_whole(folder: Path) -> None:
@@ -67,11 +82,12 @@ def test_build_writes_every_output(first_build):
         for suffix in (".html", ".pdf", ".ipynb"):
             assert (folder / f"{stem}{suffix}").is_file()
     summary = pd.read_csv(folder / "summary.csv")
-    assert list(summary.columns[:len(SUMMARY)]) == SUMMARY and len(summary) == 3
+    assert list(summary.columns[: len(SUMMARY)]) == SUMMARY and len(summary) == 3
     assert pd.read_excel(folder / "summary.xlsx").shape[0] == 3
     manifest = json.loads((folder / "manifest.json").read_text())
     assert {k: v["status"] for k, v in manifest["runs"].items()} == dict.fromkeys(
-        [*CODES, "national"], "ok")
+        [*CODES, "national"], "ok"
+    )
     assert manifest["versions"]["typst"] and manifest["runs"]["national"]["fingerprint"]
     index = (folder / "index.html").read_text()
     assert all(f'href="{c}.html"' in index for c in CODES)
@@ -88,7 +104,8 @@ def test_no_change_rebuild_runs_nothing(first_build, small):
 
 
 def test_one_changed_scheme_rebuilds_that_footprint_and_the_national_briefing(
-        tmp_path, first_build, small):
+    tmp_path, first_build, small
+):
     out = tmp_path / "out"
     shutil.copytree(first_build[0], out)
     figures = copy_figures(tmp_path / "figures", CODES)
@@ -96,8 +113,10 @@ def test_one_changed_scheme_rebuilds_that_footprint_and_the_national_briefing(
     row = next(r for r in rows if r["footprint"] == "E54000031")
     row["planned_saving"] = str(float(row["planned_saving"]) + 5)
     write_rows(figures / "schemes.csv", rows)
-    explain = CliRunner().invoke(main, ["explain", "--figures", str(figures), "--out", str(out),
-                                        "--edition", "ed1", "--replace"])
+    explain = CliRunner().invoke(
+        main,
+        ["explain", "--figures", str(figures), "--out", str(out), "--edition", "ed1", "--replace"],
+    )
     assert "E54000031  run: figures changed" in explain.output
     assert "2 of 4 would run" in explain.output
     before = json.loads((out / "ed1" / "manifest.json").read_text())["runs"]
@@ -107,27 +126,50 @@ def test_one_changed_scheme_rebuilds_that_footprint_and_the_national_briefing(
     assert changed == {"E54000031", "national"} == set(result.ran)
 
 
-def test_a_failing_footprint_fails_alone_and_keeps_its_last_good_pack(
-        tmp_path, first_build, small):
+def test_a_failing_footprint_fails_alone_and_keeps_its_last_good_pack(tmp_path, first_build, small):
     out = tmp_path / "out"
     shutil.copytree(first_build[0], out)
     good = (out / "ed1" / "E54000041.pdf").read_bytes()
     notebooks = tmp_path / "notebooks"
     shutil.copytree(ROOT / "notebooks", notebooks)
     nb = json.loads((notebooks / "footprint.ipynb").read_text())
-    nb["cells"].insert(2, {"cell_type": "code", "metadata": {}, "outputs": [],
-                           "execution_count": None, "source": [
-                               "if footprint == 'E54000041':\n",
-                               "    raise ValueError('the figures for this footprint are odd')"]})
+    nb["cells"].insert(
+        2,
+        {
+            "cell_type": "code",
+            "metadata": {},
+            "outputs": [],
+            "execution_count": None,
+            "source": [
+                "if footprint == 'E54000041':\n",
+                "    raise ValueError('the figures for this footprint are odd')",
+            ],
+        },
+    )
     (notebooks / "footprint.ipynb").write_text(json.dumps(nb))
-    result = CliRunner().invoke(main, ["build", "--figures", str(small), "--out", str(out),
-                                       "--edition", "ed1", "--notebooks", str(notebooks),
-                                       "--jobs", "2"])
+    result = CliRunner().invoke(
+        main,
+        [
+            "build",
+            "--figures",
+            str(small),
+            "--out",
+            str(out),
+            "--edition",
+            "ed1",
+            "--notebooks",
+            str(notebooks),
+            "--jobs",
+            "2",
+        ],
+    )
     assert result.exit_code == 1
     # Cell 3 of the executed notebook: papermill's parameters cell comes before it.
-    assert "FAILED E54000041: cell 3 of E54000041.ipynb (if footprint == 'E54000041': raise " \
-        "ValueError('the figures …): ValueError: the figures for this footprint are odd" \
-        in result.output, result.output
+    assert (
+        "FAILED E54000041: cell 3 of E54000041.ipynb (if footprint == 'E54000041': raise "
+        "ValueError('the figures …): ValueError: the figures for this footprint are odd"
+        in result.output
+    ), result.output
     assert "2 built, 1 up to date, 1 failed" in result.output  # national: notebook unchanged
     assert (out / "ed1" / "E54000041.pdf").read_bytes() == good
     index = (out / "ed1" / "index.html").read_text()
@@ -137,7 +179,8 @@ def test_a_failing_footprint_fails_alone_and_keeps_its_last_good_pack(
 
 
 def test_outputs_are_byte_identical_across_builds_and_alone_or_in_a_batch(
-        tmp_path, first_build, small):
+    tmp_path, first_build, small
+):
     batch = outputs(first_build[0] / "ed1")
     again = tmp_path / "again"
     build(again, small)
@@ -154,12 +197,17 @@ def _cli(*args: str) -> list[str]:
 
 
 def test_killed_build_leaves_whole_reports_and_the_next_build_finishes_it(
-        tmp_path, first_build, small):
+    tmp_path, first_build, small
+):
     out = tmp_path / "out"
-    proc = subprocess.Popen(_cli("build", "--figures", str(small), "--out", str(out),
-                                 "--edition", "ed1", "--jobs", "2"),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        _cli(
+            "build", "--figures", str(small), "--out", str(out), "--edition", "ed1", "--jobs", "2"
+        ),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     deadline = time.time() + 120
     while time.time() < deadline and not list((out / "ed1").glob("*.pdf")):
         time.sleep(0.1)
@@ -173,15 +221,33 @@ def test_killed_build_leaves_whole_reports_and_the_next_build_finishes_it(
 
 def test_a_second_build_into_the_same_folder_is_refused(tmp_path, small):
     out = tmp_path / "out"
-    first = subprocess.Popen(_cli("build", "--figures", str(small), "--out", str(out),
-                                  "--edition", "ed1", "--only", "E54000008", "--jobs", "1"),
-                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    first = subprocess.Popen(
+        _cli(
+            "build",
+            "--figures",
+            str(small),
+            "--out",
+            str(out),
+            "--edition",
+            "ed1",
+            "--only",
+            "E54000008",
+            "--jobs",
+            "1",
+        ),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     deadline = time.time() + 60  # the lock is the kernel's, on the edition folder itself
     while time.time() < deadline and not (out / "ed1").is_dir():
         time.sleep(0.05)
     time.sleep(0.5)
-    second = subprocess.run(_cli("build", "--figures", str(small), "--out", str(out),
-                                 "--edition", "ed1"), capture_output=True, text=True)
+    second = subprocess.run(
+        _cli("build", "--figures", str(small), "--out", str(out), "--edition", "ed1"),
+        capture_output=True,
+        text=True,
+    )
     assert second.returncode == 1
     assert "another stpreport build" in second.stderr and "is writing to" in second.stderr
     assert first.wait(timeout=120) == 0, first.stdout.read()
@@ -196,14 +262,16 @@ def test_bad_figures_build_nothing(tmp_path, first_build, small):
     rows = read_rows(broken / "schemes.csv")
     rows[0]["planned_saving"] = "-5"
     write_rows(broken / "schemes.csv", rows)
-    result = CliRunner().invoke(main, ["build", "--figures", str(broken), "--out", str(out),
-                                       "--edition", "ed1"])
+    result = CliRunner().invoke(
+        main, ["build", "--figures", str(broken), "--out", str(out), "--edition", "ed1"]
+    )
     assert result.exit_code == 1
     assert "schemes.csv row 2, column planned_saving: '-5' must be >= 0" in result.output
     after = {p: p.read_bytes() for p in (out / "ed1").rglob("*") if p.is_file()}
     assert after == before
-    unknown = CliRunner().invoke(main, ["build", "--figures", str(small), "--out", str(out),
-                                        "--only", "../../x"])
+    unknown = CliRunner().invoke(
+        main, ["build", "--figures", str(small), "--out", str(out), "--only", "../../x"]
+    )
     assert unknown.exit_code == 1 and "--only: '../../x' is not a footprint" in unknown.output
 
 
@@ -214,8 +282,10 @@ def test_a_new_edition_says_what_changed_and_diff_prints_it(tmp_path, first_buil
     rows = read_rows(figures / "footprints.csv")
     rows[0]["stated_gap_nhs"] = "999"
     write_rows(figures / "footprints.csv", rows)
-    run_build(BuildOptions(figures=figures, out=out, edition="ed2", jobs=2,
-                           formats=("html",)), lambda *a: None)
+    run_build(
+        BuildOptions(figures=figures, out=out, edition="ed2", jobs=2, formats=("html",)),
+        lambda *a: None,
+    )
     html = (out / "ed2" / "E54000008.html").read_text()
     assert "Compared with edition ed1." in html and "stated_gap_nhs" in html
     diff = CliRunner().invoke(main, ["diff", "ed1", "ed2", "--out", str(out)])

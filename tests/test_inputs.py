@@ -54,7 +54,7 @@ def test_bundled_figures_are_plausible():
     assert fp["population"].between(300_000, 3_000_000).all()
     per_head = fp["nhs_allocation"] * 1e6 / fp["population"]
     assert per_head.between(1_200, 2_600).all()
-    stated = (fp["stated_gap_nhs"] + fp["stated_gap_social_care"].fillna(0))
+    stated = fp["stated_gap_nhs"] + fp["stated_gap_social_care"].fillna(0)
     assert (stated * 1e6 / fp["population"]).between(216, 769).all()
     assert 18_000 <= stated.sum() <= 25_000  # NHS and social care; 24 footprints published
     counts = schemes.groupby("footprint").size()
@@ -74,10 +74,13 @@ def test_every_bundled_figure_is_marked_published_or_illustrative():
     statuses = f.figure_statuses()
     assert set(statuses["status"]) == {"published", "illustrative"}
     published = statuses[statuses["status"] == "published"]
-    assert ("E54000008", "stated_gap_nhs") in set(zip(published["key"], published["column"],
-                                                      strict=True))
-    assert all("EVIDENCE.md" in s or "footprints_2017" in s or "stp_published.csv" in s
-               for s in published["source"])
+    assert ("E54000008", "stated_gap_nhs") in set(
+        zip(published["key"], published["column"], strict=True)
+    )
+    assert all(
+        "EVIDENCE.md" in s or "footprints_2017" in s or "stp_published.csv" in s
+        for s in published["source"]
+    )
     assert len(published[published["column"] == "stated_gap_nhs"]) == 20
     assert len(published[published["column"] == "population"]) == 7
     assert f.provenance("footprints", "E54000008", "stated_gap_nhs")[0] == "published"
@@ -120,50 +123,129 @@ def test_cli_template_round_trip_and_exit_codes(tmp_path: Path):
 
 # Each broken input: (table file, data row index, column, new value, exact message).
 CELL_CASES = [
-    ("schemes", 3, "planned_saving", "-12",
-     "schemes.csv row 5, column planned_saving: '-12' must be >= 0"),
-    ("schemes", 0, "planned_saving", "twelve",
-     "schemes.csv row 2, column planned_saving: 'twelve' must be a number"),
-    ("schemes", 0, "planned_saving", "nan",
-     "schemes.csv row 2, column planned_saving: 'nan' must be a finite number"),
-    ("schemes", 0, "planned_saving", "inf",
-     "schemes.csv row 2, column planned_saving: 'inf' must be a finite number"),
-    ("schemes", 0, "planned_saving", "£1,200",
-     "schemes.csv row 2, column planned_saving: '£1,200' is not a plain number: write it "
-     "without currency signs or thousands separators"),
-    ("schemes", 0, "planned_saving", "1,200",
-     "schemes.csv row 2, column planned_saving: '1,200' is not a plain number: write it "
-     "without currency signs or thousands separators"),
-    ("schemes", 0, "category", "magic",
-     "schemes.csv row 2, column category: 'magic' must be one of provider_efficiency, "
-     "demand_management, service_reconfiguration, prescribing, back_office_estates, "
-     "workforce, other"),
-    ("schemes", 1, "footprint", "E54000099",
-     "schemes.csv row 3, column footprint: 'E54000099' names a footprint that is not in the "
-     "footprints table"),
-    ("schemes", 0, "name", "",
-     "schemes.csv row 2, column name: is required but blank"),
-    ("schemes", 0, "capital_secured", "999999",
-     "schemes.csv row 2, column capital_secured: '999999' must not exceed capital_required"),
-    ("footprints", 0, "population", "1.5",
-     "footprints.csv row 2, column population: '1.5' must be a whole number"),
-    ("footprints", 1, "population", "0",
-     "footprints.csv row 3, column population: '0' must be >= 1"),
-    ("footprints", 0, "code", "../../x",
-     "footprints.csv row 2, column code: '../../x' must be a code of letters, digits, '_', '.' "
-     "or '-' (at most 32, no spaces or slashes)"),
-    ("contracts", 0, "plan_growth", "-3%",
-     "contracts.csv row 2, column plan_growth: '-3%' is not a plain number: write 3.5 for "
-     "3.5%, without the % sign"),
-    ("contracts", 0, "activity", "A&E",
-     "contracts.csv row 2, column activity: 'A&E' must be one of elective, non_elective, "
-     "outpatients, ae"),
-    ("contracts", 0, "contract_growth", "75",
-     "contracts.csv row 2, column contract_growth: '75' must be <= 50"),
-    ("sources", 0, "column", "planned_savings",
-     "sources.csv row 2, column column: 'planned_savings' is not a figure column of footprints: "
-     "one of name, region, population, nhs_allocation, nhs_spend, social_care_funding, "
-     "social_care_spend, stated_gap_nhs, stated_gap_social_care"),
+    (
+        "schemes",
+        3,
+        "planned_saving",
+        "-12",
+        "schemes.csv row 5, column planned_saving: '-12' must be >= 0",
+    ),
+    (
+        "schemes",
+        0,
+        "planned_saving",
+        "twelve",
+        "schemes.csv row 2, column planned_saving: 'twelve' must be a number",
+    ),
+    (
+        "schemes",
+        0,
+        "planned_saving",
+        "nan",
+        "schemes.csv row 2, column planned_saving: 'nan' must be a finite number",
+    ),
+    (
+        "schemes",
+        0,
+        "planned_saving",
+        "inf",
+        "schemes.csv row 2, column planned_saving: 'inf' must be a finite number",
+    ),
+    (
+        "schemes",
+        0,
+        "planned_saving",
+        "£1,200",
+        "schemes.csv row 2, column planned_saving: '£1,200' is not a plain number: write it "
+        "without currency signs or thousands separators",
+    ),
+    (
+        "schemes",
+        0,
+        "planned_saving",
+        "1,200",
+        "schemes.csv row 2, column planned_saving: '1,200' is not a plain number: write it "
+        "without currency signs or thousands separators",
+    ),
+    (
+        "schemes",
+        0,
+        "category",
+        "magic",
+        "schemes.csv row 2, column category: 'magic' must be one of provider_efficiency, "
+        "demand_management, service_reconfiguration, prescribing, back_office_estates, "
+        "workforce, other",
+    ),
+    (
+        "schemes",
+        1,
+        "footprint",
+        "E54000099",
+        "schemes.csv row 3, column footprint: 'E54000099' names a footprint that is not in the "
+        "footprints table",
+    ),
+    ("schemes", 0, "name", "", "schemes.csv row 2, column name: is required but blank"),
+    (
+        "schemes",
+        0,
+        "capital_secured",
+        "999999",
+        "schemes.csv row 2, column capital_secured: '999999' must not exceed capital_required",
+    ),
+    (
+        "footprints",
+        0,
+        "population",
+        "1.5",
+        "footprints.csv row 2, column population: '1.5' must be a whole number",
+    ),
+    (
+        "footprints",
+        1,
+        "population",
+        "0",
+        "footprints.csv row 3, column population: '0' must be >= 1",
+    ),
+    (
+        "footprints",
+        0,
+        "code",
+        "../../x",
+        "footprints.csv row 2, column code: '../../x' must be a code of letters, digits, '_', '.' "
+        "or '-' (at most 32, no spaces or slashes)",
+    ),
+    (
+        "contracts",
+        0,
+        "plan_growth",
+        "-3%",
+        "contracts.csv row 2, column plan_growth: '-3%' is not a plain number: write 3.5 for "
+        "3.5%, without the % sign",
+    ),
+    (
+        "contracts",
+        0,
+        "activity",
+        "A&E",
+        "contracts.csv row 2, column activity: 'A&E' must be one of elective, non_elective, "
+        "outpatients, ae",
+    ),
+    (
+        "contracts",
+        0,
+        "contract_growth",
+        "75",
+        "contracts.csv row 2, column contract_growth: '75' must be <= 50",
+    ),
+    (
+        "sources",
+        0,
+        "column",
+        "planned_savings",
+        "sources.csv row 2, column column: 'planned_savings' is not a figure column of footprints: "
+        "one of name, region, population, nhs_allocation, nhs_spend, social_care_funding, "
+        "social_care_spend, stated_gap_nhs, stated_gap_social_care",
+    ),
 ]
 
 
@@ -184,8 +266,10 @@ def test_duplicate_codes_and_scheme_ids(figures_dir):
     fps.append(dict(fps[0]))
     write_rows(figures_dir / "footprints.csv", fps)
     found = messages(figures_dir)
-    assert f"schemes.csv row {len(rows) + 1}, column scheme_id: repeats scheme_id " \
+    assert (
+        f"schemes.csv row {len(rows) + 1}, column scheme_id: repeats scheme_id "
         f"'{rows[0]['scheme_id']}' (first at row 2)" in found
+    )
     assert "footprints.csv row 4, column code: repeats code 'E54000008' (first at row 2)" in found
 
 
@@ -196,20 +280,25 @@ def test_falling_profile_is_refused(figures_dir):
     set_cell(path, 0, "share_2019_20", "0.95")
     assert messages(figures_dir) == [
         "schemes.csv row 2, column share_2018_19: '0.5' must be at least share_2017_18 (0.9): "
-        "shares are cumulative"]
+        "shares are cumulative"
+    ]
 
 
 def test_file_level_problems(tmp_path, figures_dir):
     (figures_dir / "contracts.csv").unlink()
     assert messages(figures_dir) == [f"{figures_dir}: has no contracts.csv (required table)"]
     copy_figures(figures_dir, ["E54000008"])
-    (figures_dir / "schemes.csv").write_bytes("footprint,name\nE54000008,caf\xe9\n"
-                                              .encode("latin-1"))
-    assert messages(figures_dir) == ["schemes.csv: is not UTF-8 text (byte 0xe9 on line 2); "
-                                     "save it as 'CSV UTF-8'"]
+    (figures_dir / "schemes.csv").write_bytes(
+        "footprint,name\nE54000008,caf\xe9\n".encode("latin-1")
+    )
+    assert messages(figures_dir) == [
+        "schemes.csv: is not UTF-8 text (byte 0xe9 on line 2); save it as 'CSV UTF-8'"
+    ]
     (figures_dir / "schemes.csv").write_text("footprint;scheme_id;name\nE54000008;a;b\n")
-    assert messages(figures_dir) == ["schemes.csv row 1: has a single column (the file seems "
-                                     "to be separated by semicolons; save it with commas)"]
+    assert messages(figures_dir) == [
+        "schemes.csv row 1: has a single column (the file seems "
+        "to be separated by semicolons; save it with commas)"
+    ]
     (figures_dir / "schemes.csv").write_text("")
     assert messages(figures_dir) == ["schemes.csv: is empty: no header row"]
     not_a_book = tmp_path / "figures.xlsx"
@@ -255,13 +344,18 @@ def test_workbook_formulas_errors_and_hidden_sheets(tmp_path):
 
 def _corrupt_strategy():
     tables = st.sampled_from(["footprints", "schemes", "contracts"])
-    junk = st.one_of(st.text(max_size=12), st.sampled_from(
-        ["", "-1", "nan", "1e309", "£5", "1,000", "E54000999", "null", " ", "0x10", "1e-400"]))
+    junk = st.one_of(
+        st.text(max_size=12),
+        st.sampled_from(
+            ["", "-1", "nan", "1e309", "£5", "1,000", "E54000999", "null", " ", "0x10", "1e-400"]
+        ),
+    )
     return st.tuples(tables, st.integers(0, 60), st.integers(0, 20), junk)
 
 
-@settings(max_examples=60, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(_corrupt_strategy())
 def test_random_corruption_is_listed_never_a_crash(tmp_path_factory, corruption):
     table, row_index, col_index, junk = corruption

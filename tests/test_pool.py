@@ -20,8 +20,11 @@ CODES = ["E54000008", "E54000031", "E54000041"]
 
 
 def briefings(folder: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())
-            if p.suffix in (".html", ".pdf") and p.name != "index.html"}
+    return {
+        p.name: p.read_bytes()
+        for p in sorted(folder.iterdir())
+        if p.suffix in (".html", ".pdf") and p.name != "index.html"
+    }
 
 
 @pytest.fixture(scope="module")
@@ -35,29 +38,38 @@ def fake_worker(conn, parent, level):
     while (job := conn.recv()) is not None:
         if job["key"] == "die":
             os.kill(os.getpid(), signal.SIGKILL)
-        conn.send({"key": job["key"], "status": "ok", "worker": os.getpid(),
-                   "build": job.get("build")})
+        conn.send(
+            {"key": job["key"], "status": "ok", "worker": os.getpid(), "build": job.get("build")}
+        )
 
 
 def test_a_dying_worker_fails_its_job_alone_and_is_replaced():
     results: dict[str, dict] = {}
     jobs = [{"key": k} for k in ("a", "die", "b", "c", "d")]
-    run_jobs(jobs, 1, lambda job, result: results.setdefault(job["key"], result),
-             target=fake_worker)
-    assert results["die"] == {"key": "die", "status": "failed",
-                              "error": "the build worker running it died (killed by signal 9)"}
+    run_jobs(
+        jobs, 1, lambda job, result: results.setdefault(job["key"], result), target=fake_worker
+    )
+    assert results["die"] == {
+        "key": "die",
+        "status": "failed",
+        "error": "the build worker running it died (killed by signal 9)",
+    }
     assert all(results[k]["status"] == "ok" for k in "abcd")
     assert results["a"]["worker"] != results["d"]["worker"]  # a replacement took over
 
 
 def test_workers_return_bytes_and_write_nothing(tmp_path, figures):
-    options = BuildOptions(figures=figures, out=tmp_path / "pool", edition="ed1", jobs=2,
-                           formats=("html",))
+    options = BuildOptions(
+        figures=figures, out=tmp_path / "pool", edition="ed1", jobs=2, formats=("html",)
+    )
     prepared = prepare(options)
     analysis(prepared)  # the cache the notebooks read, as a build writes it
     results: dict[str, dict] = {}
-    run_jobs([job_for(r, options.formats, "t") for r in prepared.runs[:1]], 1,
-             lambda job, result: results.setdefault(job["key"], result))
+    run_jobs(
+        [job_for(r, options.formats, "t") for r in prepared.runs[:1]],
+        1,
+        lambda job, result: results.setdefault(job["key"], result),
+    )
     (result,) = results.values()
     assert result["status"] == "ok" and result["build"] == "t", result
     assert sorted(result["files"]) == ["E54000008.html", "E54000008.ipynb"]
@@ -70,30 +82,52 @@ def test_a_worker_that_dies_fails_only_the_briefing_it_was_running(tmp_path, fig
     shutil.copytree(ROOT / "notebooks", notebooks)
     nb = json.loads((notebooks / "footprint.ipynb").read_text())
     # the kernel's parent is the build worker: kill it, as the OOM killer would
-    nb["cells"].insert(2, {"cell_type": "code", "metadata": {}, "outputs": [],
-                           "execution_count": None,
-                           "source": "import os, signal\nif footprint == 'E54000031':\n"
-                                     "    os.kill(os.getppid(), signal.SIGKILL)"})
+    nb["cells"].insert(
+        2,
+        {
+            "cell_type": "code",
+            "metadata": {},
+            "outputs": [],
+            "execution_count": None,
+            "source": "import os, signal\nif footprint == 'E54000031':\n"
+            "    os.kill(os.getppid(), signal.SIGKILL)",
+        },
+    )
     (notebooks / "footprint.ipynb").write_text(json.dumps(nb))
-    result = run_build(BuildOptions(figures=figures, out=tmp_path / "out", edition="ed1",
-                                    jobs=1, notebooks=notebooks, formats=("html",)),
-                       lambda *a: None)
+    result = run_build(
+        BuildOptions(
+            figures=figures,
+            out=tmp_path / "out",
+            edition="ed1",
+            jobs=1,
+            notebooks=notebooks,
+            formats=("html",),
+        ),
+        lambda *a: None,
+    )
     assert list(result.failed) == ["E54000031"]
-    assert result.failed["E54000031"] == \
-        "the build worker running it died (killed by signal 9)"
+    assert result.failed["E54000031"] == "the build worker running it died (killed by signal 9)"
     assert sorted(result.ran) == ["E54000008", "E54000041", "national"]
 
 
 def test_a_kernel_that_cannot_start_fails_every_briefing_with_the_reason(
-        tmp_path, figures, monkeypatch):
+    tmp_path, figures, monkeypatch
+):
     spec = tmp_path / "jupyter" / "kernels" / "python3"
     spec.mkdir(parents=True)
-    (spec / "kernel.json").write_text(json.dumps(
-        {"argv": [shutil.which("false") or "/bin/false", "{connection_file}"],
-         "display_name": "broken", "language": "python"}))
+    (spec / "kernel.json").write_text(
+        json.dumps(
+            {
+                "argv": [shutil.which("false") or "/bin/false", "{connection_file}"],
+                "display_name": "broken",
+                "language": "python",
+            }
+        )
+    )
     monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))  # found before the real one
-    result = run_build(BuildOptions(figures=figures, out=tmp_path / "out", edition="ed1",
-                                    jobs=2), lambda *a: None)
+    result = run_build(
+        BuildOptions(figures=figures, out=tmp_path / "out", edition="ed1", jobs=2), lambda *a: None
+    )
     assert sorted(result.failed) == sorted([*CODES, "national"])
     assert not result.ran
     for error in result.failed.values():
@@ -101,7 +135,8 @@ def test_a_kernel_that_cannot_start_fails_every_briefing_with_the_reason(
 
 
 def test_a_kernel_that_dies_at_start_up_fails_only_the_briefing_it_was_for(
-        tmp_path, figures, monkeypatch):
+    tmp_path, figures, monkeypatch
+):
     """The first two kernel launches die at once (the worker's own, then the first job's
     second try); the next ones start: that first job fails alone, the rest are built."""
     counter = tmp_path / "launches"
@@ -112,15 +147,26 @@ def test_a_kernel_that_dies_at_start_up_fails_only_the_briefing_it_was_for(
         "n = int(open(path).read()) + 1 if os.path.exists(path) else 1\n"
         "open(path, 'w').write(str(n))\n"
         "if n <= 2:\n    sys.exit(1)\n"
-        "os.execv(sys.executable, [sys.executable, '-m', 'ipykernel_launcher', *sys.argv[1:]])\n")
+        "os.execv(sys.executable, [sys.executable, '-m', 'ipykernel_launcher', *sys.argv[1:]])\n"
+    )
     spec = tmp_path / "jupyter" / "kernels" / "python3"
     spec.mkdir(parents=True)
-    (spec / "kernel.json").write_text(json.dumps(
-        {"argv": [sys.executable, str(wrapper), "-f", "{connection_file}"],
-         "display_name": "flaky", "language": "python"}))
+    (spec / "kernel.json").write_text(
+        json.dumps(
+            {
+                "argv": [sys.executable, str(wrapper), "-f", "{connection_file}"],
+                "display_name": "flaky",
+                "language": "python",
+            }
+        )
+    )
     monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
-    result = run_build(BuildOptions(figures=figures, out=tmp_path / "out", edition="ed1",
-                                    jobs=1, formats=("html",)), lambda *a: None)
+    result = run_build(
+        BuildOptions(
+            figures=figures, out=tmp_path / "out", edition="ed1", jobs=1, formats=("html",)
+        ),
+        lambda *a: None,
+    )
     assert list(result.failed) == ["national"]  # the longest run goes first
     assert result.failed["national"].startswith("a build worker could not start its kernel: ")
     assert sorted(result.ran) == CODES

@@ -50,5 +50,6 @@ def test_method_doc_quotes_the_bundled_figures_as_they_are():
         sys.path.remove(str(ROOT / "scripts"))
     doc = (ROOT / "docs" / "method.md").read_text(encoding="utf-8")
     quoted = doc.split("<!-- method_figures -->\n", 1)[1].split("<!-- /method_figures -->")[0]
-    assert quoted.strip() == "\n".join(method_lines()).strip(), \
+    assert quoted.strip() == "\n".join(method_lines()).strip(), (
         "update docs/method.md from python scripts/method_figures.py"
+    )

@@ -43,15 +43,18 @@ def test_the_shipped_scenarios_load_and_each_cites_evidence():
         assert s.changes and all("EVIDENCE.md" in source for _, source in s.changes)
     base = load_assumptions()
     by_name = {s.name: s for s in scenarios}
-    assert by_name["capital-pot-doubled"].assumptions.national_capital_pot == \
-        2 * base.national_capital_pot
+    assert (
+        by_name["capital-pot-doubled"].assumptions.national_capital_pot
+        == 2 * base.national_capital_pot
+    )
     assert by_name["higher-cost-growth"].assumptions.cost_growth == 0.021
     # Nothing else changes.
     assert by_name["higher-cost-growth"].assumptions.funding_growth == base.funding_growth
 
 
 def test_a_scenario_that_changes_one_assumption_moves_the_gap_with_the_right_sign_and_size(
-        tmp_path):
+    tmp_path,
+):
     figures = load_figures()
     base = analyse(figures, load_assumptions())
     scenario = load_scenario(_write(tmp_path, GOOD))
@@ -61,29 +64,49 @@ def test_a_scenario_that_changes_one_assumption_moves_the_gap_with_the_right_sig
     expected = dearer.national["totals"]["honest_gap"] - base.national["totals"]["honest_gap"]
     assert row["delta_honest_gap"] == pytest.approx(expected)
     assert row["delta_honest_gap"] > 0  # dearer care, larger gap
-    parts = sum(row[f"delta_{p}"] for p in ("do_nothing_gap", "recovery_cost",
-                                             "contract_cost", "expected_savings"))
+    parts = sum(
+        row[f"delta_{p}"]
+        for p in ("do_nothing_gap", "recovery_cost", "contract_cost", "expected_savings")
+    )
     assert parts == pytest.approx(row["delta_honest_gap"])
     assert main_driver(row)[0] == "do_nothing_gap"
     # Savings do not depend on cost growth: only the do-nothing gap moves.
     assert row["delta_expected_savings"] == pytest.approx(0)
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    (GOOD.replace("growth.cost", "growth.costs"),
-     "s.yaml key changes.growth.costs: is not an assumption in default.yaml"),
-    (GOOD.replace("value: 0.019", "value: fast"),
-     "s.yaml key growth.cost: 'fast' must be a number"),
-    (GOOD.replace("value: 0.019", "value: 0.5"),
-     "s.yaml key growth.cost: '0.5' must be between -0.2 and 0.2"),
-    (GOOD.replace('    source: "judgement: a point faster"\n', ""),
-     "s.yaml key changes.growth.cost: must be a mapping with 'value' and 'source'"),
-    (GOOD.replace("name: dearer", "name: ../x"), "s.yaml key scenario.name: '../x' must be 1-40"),
-    (GOOD.replace("growth.cost:", "growth:"),
-     "s.yaml key changes.growth: is a group of assumptions"),
-    (GOOD.replace("value: 0.019", "value: .nan"), "s.yaml key growth.cost: '.nan' must be a "
-                                                  "finite number"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            GOOD.replace("growth.cost", "growth.costs"),
+            "s.yaml key changes.growth.costs: is not an assumption in default.yaml",
+        ),
+        (
+            GOOD.replace("value: 0.019", "value: fast"),
+            "s.yaml key growth.cost: 'fast' must be a number",
+        ),
+        (
+            GOOD.replace("value: 0.019", "value: 0.5"),
+            "s.yaml key growth.cost: '0.5' must be between -0.2 and 0.2",
+        ),
+        (
+            GOOD.replace('    source: "judgement: a point faster"\n', ""),
+            "s.yaml key changes.growth.cost: must be a mapping with 'value' and 'source'",
+        ),
+        (
+            GOOD.replace("name: dearer", "name: ../x"),
+            "s.yaml key scenario.name: '../x' must be 1-40",
+        ),
+        (
+            GOOD.replace("growth.cost:", "growth:"),
+            "s.yaml key changes.growth: is a group of assumptions",
+        ),
+        (
+            GOOD.replace("value: 0.019", "value: .nan"),
+            "s.yaml key growth.cost: '.nan' must be a finite number",
+        ),
+    ],
+)
 def test_a_bad_overlay_is_refused_cleanly_with_the_file_and_key(tmp_path, text, message):
     with pytest.raises(InputError) as info:
         load_scenario(_write(tmp_path, text))
@@ -125,8 +148,21 @@ def test_a_scenario_build_writes_a_folder_per_scenario_and_reruns_only_what_chan
     figures = copy_figures(tmp_path / "figures", ["E54000008", "E54000041"])
     scenario = _write(tmp_path, GOOD, "dearer.yaml")
     out = tmp_path / "out"
-    args = ["build", "--figures", str(figures), "--out", str(out), "--edition", "ed1",
-            "--jobs", "2", "--format", "html", "--scenario", str(scenario)]
+    args = [
+        "build",
+        "--figures",
+        str(figures),
+        "--out",
+        str(out),
+        "--edition",
+        "ed1",
+        "--jobs",
+        "2",
+        "--format",
+        "html",
+        "--scenario",
+        str(scenario),
+    ]
     code, output = _run(args)
     assert code == 0, output
     base, dearer = out / "ed1", out / "ed1" / "dearer"

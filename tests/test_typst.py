@@ -35,14 +35,31 @@ from stpreport.briefing.words import more_or_less
 from stpreport.inputs import load_figures
 
 A4 = (595.28, 841.89)
-HOSTILE = ['#set page(width: 1cm)', "*bold*", "$x$", "\\", "<b>", "@ref", "]", '"', "#{",
-           "= heading", "// comment", "/* open", "`raw`", "_em_", "\\u{41}", "#pagebreak()"]
-HOSTILE_NAME = "Close ] #set page(width: 1cm) *bold* $x$ \\ <b> @ref \" #{ ` _x_ \\u{41}"
+HOSTILE = [
+    "#set page(width: 1cm)",
+    "*bold*",
+    "$x$",
+    "\\",
+    "<b>",
+    "@ref",
+    "]",
+    '"',
+    "#{",
+    "= heading",
+    "// comment",
+    "/* open",
+    "`raw`",
+    "_em_",
+    "\\u{41}",
+    "#pagebreak()",
+]
+HOSTILE_NAME = 'Close ] #set page(width: 1cm) *bold* $x$ \\ <b> @ref " #{ ` _x_ \\u{41}'
 
 
 def compile_blocks(block: Block, title: str = "A test briefing") -> bytes:
-    return typst_pdf(typst_document(block.typst, title=title, header="header",
-                                    illustrative=True, version="test"))
+    return typst_pdf(
+        typst_document(block.typst, title=title, header="header", illustrative=True, version="test")
+    )
 
 
 def pdf_text(data: bytes) -> str:
@@ -70,16 +87,25 @@ def struct_elements(reader: PdfReader) -> list:
 @pytest.fixture(scope="module")
 def hostile_pdf() -> bytes:
     frame = pd.DataFrame({"name": [HOSTILE_NAME, *HOSTILE], "value": range(len(HOSTILE) + 1)})
-    block = (title_block(HOSTILE_NAME, "subtitle ]", True).block
-             + verdict_box("Verdict", [(h, h, "gap") for h in HOSTILE[:3]], HOSTILE_NAME,
-                           rating="at risk ]")
-             + para(" ".join(HOSTILE), "callout")
-             + table(frame, [Col("name", "Scheme *", href=lambda r: "x.html#]"),
-                             Col("value", "$", numeric=True)], HOSTILE_NAME,
-                     total={"name": "]", "value": "#"})
-             + figure(charts.histogram([1.0, 2.0, 2.5], [0, 1, 2, 3], HOSTILE_NAME, "x"),
-                      HOSTILE_NAME, HOSTILE_NAME)
-             + definition_list([(h, h) for h in HOSTILE]))
+    block = (
+        title_block(HOSTILE_NAME, "subtitle ]", True).block
+        + verdict_box(
+            "Verdict", [(h, h, "gap") for h in HOSTILE[:3]], HOSTILE_NAME, rating="at risk ]"
+        )
+        + para(" ".join(HOSTILE), "callout")
+        + table(
+            frame,
+            [Col("name", "Scheme *", href=lambda r: "x.html#]"), Col("value", "$", numeric=True)],
+            HOSTILE_NAME,
+            total={"name": "]", "value": "#"},
+        )
+        + figure(
+            charts.histogram([1.0, 2.0, 2.5], [0, 1, 2, 3], HOSTILE_NAME, "x"),
+            HOSTILE_NAME,
+            HOSTILE_NAME,
+        )
+        + definition_list([(h, h) for h in HOSTILE])
+    )
     return compile_blocks(block, title=HOSTILE_NAME)
 
 
@@ -96,8 +122,7 @@ def test_typst_literals_escape_every_string():
 def test_hostile_text_through_typst_is_shown_literally(hostile_pdf):
     reader = PdfReader(io.BytesIO(hostile_pdf))
     for page in reader.pages:  # '#set page(width: 1cm)' was not obeyed
-        assert (round(float(page.mediabox.width), 2),
-                round(float(page.mediabox.height), 2)) == A4
+        assert (round(float(page.mediabox.width), 2), round(float(page.mediabox.height), 2)) == A4
     text = pdf_text(hostile_pdf)
     for h in HOSTILE:
         assert h in text, h
@@ -130,7 +155,7 @@ def test_html_figure_validates_and_tables_never_have_an_empty_header():
     assert '<figure class="chart">' in html and 'role="img"' not in html.split("<svg")[0]
     assert '<svg role="img" aria-label="alt &lt;text&gt;"' in html
     t = table(pd.DataFrame({"a": [1], "b": [2]}), [Col("a", "A"), Col("b", "")], "c").html
-    assert "<th scope=\"col\"></th>" not in t
+    assert '<th scope="col"></th>' not in t
     assert '<div class="table-wrap" role="region" aria-label="c" tabindex="0">' in t
 
 
@@ -163,7 +188,7 @@ def test_the_same_blocks_compile_to_the_same_bytes():
 
 def test_chart_colours_have_three_to_one_contrast_on_white():
     def luminance(colour: str) -> float:
-        rgb = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+        rgb = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
         rgb = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
         return 0.2126 * rgb[0] + 0.7152 * rgb[1] + 0.0722 * rgb[2]
 
@@ -178,20 +203,30 @@ def longest_footprint_name() -> str:
 
 def all_charts() -> list[str]:
     name = longest_footprint_name()
-    labels = [name, "Efficiency", "Demand mgmt", "Reconfig.", "Prescribing", "Back office",
-              "Workforce", "Other", "Honest gap"]
+    labels = [
+        name,
+        "Efficiency",
+        "Demand mgmt",
+        "Reconfig.",
+        "Prescribing",
+        "Back office",
+        "Workforce",
+        "Other",
+        "Honest gap",
+    ]
     return [
         charts.bridge_chart(labels, [600, 100, 50, 20, 10, 5, 5, 5, 405], f"The bridge: {name}"),
         charts.trajectory_chart(["2016/17", "2017/18"], [1.0, 2.0], [1.0, 1.5], name),
         charts.paired_bars([name, "B"], [1, 2], [2, 1], ("Plan", "Contracts"), name, "x"),
-        charts.paired_bars([name] * 12, [1] * 12, [2] * 12, ("a", "b"), name, "£m",
-                           horizontal=True),
+        charts.paired_bars(
+            [name] * 12, [1] * 12, [2] * 12, ("a", "b"), name, "£m", horizontal=True
+        ),
         charts.ranked_bars([name] * 44, list(range(44)), name, "£ a head"),
         charts.histogram([1.0, 2.0], [0, 1, 2, 3], name, "x"),
-        charts.fan_chart(["2016/17", "2017/18"], [1.0, 2.0], [1.5, 2.5], [2.0, 3.0],
-                         [1.0, 0.5], name),
-        charts.tornado([name, "Demand growth a year"], [90.0, 80.0], [120.0, 110.0], 100.0,
-                       name),
+        charts.fan_chart(
+            ["2016/17", "2017/18"], [1.0, 2.0], [1.5, 2.5], [2.0, 3.0], [1.0, 0.5], name
+        ),
+        charts.tornado([name, "Demand growth a year"], [90.0, 80.0], [120.0, 110.0], 100.0, name),
     ]
 
 
@@ -208,8 +243,11 @@ def test_chart_text_is_at_least_11_px_on_a_390_px_phone():
 
 def test_x_labels_never_overlap_even_with_the_longest_footprint_name():
     name = longest_footprint_name()
-    for labels in ([name, "Efficiency", "Demand mgmt", "Honest gap"],
-                   ["Do-nothing gap", *(["Demand mgmt"] * 7), "Honest gap"], ["A", "B"]):
+    for labels in (
+        [name, "Efficiency", "Demand mgmt", "Honest gap"],
+        ["Do-nothing gap", *(["Demand mgmt"] * 7), "Honest gap"],
+        ["A", "B"],
+    ):
         with plt.rc_context(charts.STYLE):
             fig, ax = plt.subplots(figsize=(charts.WIDTH, 3.4))
             ax.bar(range(len(labels)), [1] * len(labels))
@@ -226,10 +264,19 @@ def test_a_negative_amount_is_never_put_in_a_sentence_with_its_minus():
 
 
 def test_the_edition_index_shares_the_briefings_frame():
-    packs = table(pd.DataFrame({"name": ["<b>Hostileshire</b>"]}),
-                  [Col("name", "Footprint", href=lambda r: "E1.html")], "1 footprint")
-    page = edition_index_page(edition="<ed>", packs=packs, national_links=[("PDF", "n.pdf")],
-                              national_status="ok", illustrative=True, version="v")
+    packs = table(
+        pd.DataFrame({"name": ["<b>Hostileshire</b>"]}),
+        [Col("name", "Footprint", href=lambda r: "E1.html")],
+        "1 footprint",
+    )
+    page = edition_index_page(
+        edition="<ed>",
+        packs=packs,
+        national_links=[("PDF", "n.pdf")],
+        national_status="ok",
+        illustrative=True,
+        version="v",
+    )
     assert page.startswith("<!DOCTYPE html>") and '<html lang="en-GB">' in page
     assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in page
     assert "<title>STP briefings, edition &lt;ed&gt;</title>" in page
@@ -243,12 +290,13 @@ def test_a_long_table_never_leaves_its_caption_alone_at_a_page_foot(space):
     """However far down the page a long table starts, its caption goes with its first rows."""
     rows = pd.DataFrame({"a": [f"row {i}" for i in range(40)]})
     body = Block("", markdown_typst("# T") + f"#v({space}mm)\n") + table(
-        rows, [Col("a", "Heading")], "The caption")
+        rows, [Col("a", "Heading")], "The caption"
+    )
     pages = PdfReader(io.BytesIO(compile_blocks(body))).pages
     for page in pages:
         lines = [line for line in page.extract_text().splitlines() if line.strip()]
         if "The caption" in lines:
-            after = lines[lines.index("The caption") + 1:]
+            after = lines[lines.index("The caption") + 1 :]
             assert after[:2] == ["Heading", after[1]] and after[1].startswith("row"), lines
 
 

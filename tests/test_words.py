@@ -88,25 +88,32 @@ def test_captions_say_per_head_and_percentage_points(ctx):
 def test_no_stale_phrase_when_the_assumptions_change(tmp_path):
     """A pack built with another funding path and another as-at date says so in its words."""
     params = default_assumptions_path().read_text(encoding="utf-8")
-    params = params.replace('{"2017/18": 0.013, "2018/19": 0.003, "2019/20": 0.007, '
-                            '"2020/21": 0.013}',
-                            '{"2017/18": 0.03, "2018/19": 0.03, "2019/20": 0.03, '
-                            '"2020/21": 0.03}')
-    params = params.replace("the 2015 Spending Review's real-terms path",
-                            "the Five Year Forward View's path")
+    params = params.replace(
+        '{"2017/18": 0.013, "2018/19": 0.003, "2019/20": 0.007, "2020/21": 0.013}',
+        '{"2017/18": 0.03, "2018/19": 0.03, "2019/20": 0.03, "2020/21": 0.03}',
+    )
+    params = params.replace(
+        "the 2015 Spending Review's real-terms path", "the Five Year Forward View's path"
+    )
     params = params.replace('value: "2017-04-01"', 'value: "2018-04-01"')
     params = params.replace("value: 0.8\n", "value: 0.9\n", 1)
     path = tmp_path / "other.yaml"
     path.write_text(params, encoding="utf-8")
     out = tmp_path / "pack.ipynb"
-    pm.execute_notebook(str(ROOT / "notebooks" / "footprint.ipynb"), str(out),
-                        parameters={"footprint": "E54000008", "params": str(path),
-                                    "edition": "other"}, progress_bar=False, cwd=str(ROOT))
+    pm.execute_notebook(
+        str(ROOT / "notebooks" / "footprint.ipynb"),
+        str(out),
+        parameters={"footprint": "E54000008", "params": str(path), "edition": "other"},
+        progress_bar=False,
+        cwd=str(ROOT),
+    )
     text = out.read_text(encoding="utf-8")
     assert "funding growing 3.0% a year on average (the Five Year Forward View" in text
     assert "2015 Spending Review" not in text.split("Every assumption and its source")[0]
     assert "To be 90% sure" in text and "To be 80% sure" not in text
     default = load_context(None, None, "x")
     other = load_context(None, str(path), "x")
-    assert other.analysis.row("E54000008")["do_nothing_gap"] < \
-        default.analysis.row("E54000008")["do_nothing_gap"]
+    assert (
+        other.analysis.row("E54000008")["do_nothing_gap"]
+        < default.analysis.row("E54000008")["do_nothing_gap"]
+    )

@@ -27,16 +27,54 @@ from stpreport.inputs import Figures
 from stpreport.published import dashboard_ratings
 
 SUMMARY_COLUMNS = [
-    "code", "name", "region", "population", "rating", "nhse_rating", "do_nothing_gap",
-    "recovery_cost", "contract_mismatch", "contract_cost", "total_gap", "stated_gap",
-    "planned_savings", "expected_savings", "honest_gap", "honest_gap_share", "coverage",
-    "honest_p10", "honest_p50", "honest_p80", "honest_p90", "gap_at_confidence", "p_balance",
-    "expected_shortfall", "rank", "rank_low", "rank_high", "first_break_year",
-    "allocation_2020_21", "base_deficit", "difference", "relative_difference",
-    "large_difference", "social_care_gap", "stated_social_care_gap", "balancing_savings",
-    "apple_savings", "pear_savings", "capital_requested", "capital_secured", "local_levers",
-    "national_agreement_levers", "still_needed", "financing", "gap_per_head",
-    "honest_gap_per_head", "illustrative", "stated_gap_published",
+    "code",
+    "name",
+    "region",
+    "population",
+    "rating",
+    "nhse_rating",
+    "do_nothing_gap",
+    "recovery_cost",
+    "contract_mismatch",
+    "contract_cost",
+    "total_gap",
+    "stated_gap",
+    "planned_savings",
+    "expected_savings",
+    "honest_gap",
+    "honest_gap_share",
+    "coverage",
+    "honest_p10",
+    "honest_p50",
+    "honest_p80",
+    "honest_p90",
+    "gap_at_confidence",
+    "p_balance",
+    "expected_shortfall",
+    "rank",
+    "rank_low",
+    "rank_high",
+    "first_break_year",
+    "allocation_2020_21",
+    "base_deficit",
+    "difference",
+    "relative_difference",
+    "large_difference",
+    "social_care_gap",
+    "stated_social_care_gap",
+    "balancing_savings",
+    "apple_savings",
+    "pear_savings",
+    "capital_requested",
+    "capital_secured",
+    "local_levers",
+    "national_agreement_levers",
+    "still_needed",
+    "financing",
+    "gap_per_head",
+    "honest_gap_per_head",
+    "illustrative",
+    "stated_gap_published",
 ]
 
 
@@ -62,19 +100,27 @@ class Analysis:
 
 def _scheme_totals(scored: pd.DataFrame, codes: list[str]) -> pd.DataFrame:
     by = scored.groupby("footprint")
-    totals = pd.DataFrame({
-        "balancing_savings": scored[scored["origin"] == "balancing"]
-        .groupby("footprint")["planned_saving"].sum(),
-        "apple_savings": scored[scored["apple"]].groupby("footprint")["planned_saving"].sum(),
-        "pear_savings": scored[~scored["apple"]].groupby("footprint")["planned_saving"].sum(),
-        "capital_requested": by["capital_required"].sum(),
-        "capital_secured": by["capital_secured"].sum(),
-    })
+    totals = pd.DataFrame(
+        {
+            "balancing_savings": scored[scored["origin"] == "balancing"]
+            .groupby("footprint")["planned_saving"]
+            .sum(),
+            "apple_savings": scored[scored["apple"]].groupby("footprint")["planned_saving"].sum(),
+            "pear_savings": scored[~scored["apple"]].groupby("footprint")["planned_saving"].sum(),
+            "capital_requested": by["capital_required"].sum(),
+            "capital_secured": by["capital_secured"].sum(),
+        }
+    )
     return totals.reindex(codes).fillna(0.0)
 
 
-def _trajectory(figures: Figures, a: Assumptions, extra: dict[str, pd.DataFrame],
-                scored: pd.DataFrame, by_year: pd.DataFrame) -> pd.DataFrame:
+def _trajectory(
+    figures: Figures,
+    a: Assumptions,
+    extra: dict[str, pd.DataFrame],
+    scored: pd.DataFrame,
+    by_year: pd.DataFrame,
+) -> pd.DataFrame:
     """Year by year: cost, funding and gap, the extra costs, planned and expected savings as
     phased, and the honest gap's mean and quantiles from the joint draws."""
     t = nhs_trajectory(figures.footprints, a)
@@ -82,8 +128,10 @@ def _trajectory(figures: Figures, a: Assumptions, extra: dict[str, pd.DataFrame]
         long = frame.stack().rename(name).rename_axis(["code", "year"]).reset_index()
         t = t.merge(long, on=["code", "year"], how="left")
     phase = phasing(scored)
-    for name, values in (("planned", scored["planned_saving"].to_numpy(float)),
-                         ("expected", scored["expected"].to_numpy(float))):
+    for name, values in (
+        ("planned", scored["planned_saving"].to_numpy(float)),
+        ("expected", scored["expected"].to_numpy(float)),
+    ):
         by = pd.DataFrame(phase * values[:, None], columns=list(YEARS))
         by["code"] = scored["footprint"].to_numpy()
         long = by.groupby("code").sum().stack().rename(name).rename_axis(["code", "year"])
@@ -100,8 +148,13 @@ def _illustrative(figures: Figures, codes: list[str]) -> pd.Series:
 
 
 def _stated_gap_published(figures: Figures, codes: list[str]) -> pd.Series:
-    return pd.Series([figures.provenance("footprints", code, "stated_gap_nhs")[0] == "published"
-                      for code in codes], index=codes)
+    return pd.Series(
+        [
+            figures.provenance("footprints", code, "stated_gap_nhs")[0] == "published"
+            for code in codes
+        ],
+        index=codes,
+    )
 
 
 def _first_break(trajectory: pd.DataFrame, codes: list[str]) -> pd.Series:
@@ -115,27 +168,39 @@ def analyse(figures: Figures, a: Assumptions) -> Analysis:
     codes = list(fp["code"])
     pos = position(figures, a)
     scored = pos.scored
-    recovery = pd.DataFrame({y: pos.frame["recovery_cost"] if i else 0.0
-                             for i, y in enumerate(YEARS)}, index=pos.frame.index)
+    recovery = pd.DataFrame(
+        {y: pos.frame["recovery_cost"] if i else 0.0 for i, y in enumerate(YEARS)},
+        index=pos.frame.index,
+    )
     phase = phasing(scored)
     mismatch = mismatch_by_year(figures.contracts, a, codes)
-    contracts = pd.DataFrame({y: np.minimum(mismatch[y], demand_savings(scored, codes,
-                                                                        phase[:, i]))
-                              for i, y in enumerate(YEARS)}, index=mismatch.index)
+    contracts = pd.DataFrame(
+        {
+            y: np.minimum(mismatch[y], demand_savings(scored, codes, phase[:, i]))
+            for i, y in enumerate(YEARS)
+        },
+        index=mismatch.index,
+    )
     sim = simulate(scored, fp, recovery + contracts, a)
 
     s = fp.set_index("code")[["name", "region", "population"]].copy()
     s = s.join(pos.frame).join(_scheme_totals(scored, codes)).join(sim.summary)
     s["honest_gap_share"] = s["honest_gap"] / s["allocation_2020_21"]
     s["coverage"] = (s["expected_savings"] / s["total_gap"].where(s["total_gap"] > 0)).fillna(1.0)
-    s["rating"] = [rating(g, c, a.ratings) for g, c in zip(s["honest_gap_share"], s["coverage"],
-                                                          strict=True)]
+    s["rating"] = [
+        rating(g, c, a.ratings) for g, c in zip(s["honest_gap_share"], s["coverage"], strict=True)
+    ]
     s["nhse_rating"] = dashboard_ratings().reindex(codes).fillna("").to_numpy()
     plans = {}
     for code in codes:
-        menu = lever_values(a.levers, pos.shares.loc[code].to_dict(),
-                            {"recovery_ae": float(s.at[code, "recovery_ae"]),
-                             "recovery_rtt": float(s.at[code, "recovery_rtt"])})
+        menu = lever_values(
+            a.levers,
+            pos.shares.loc[code].to_dict(),
+            {
+                "recovery_ae": float(s.at[code, "recovery_ae"]),
+                "recovery_rtt": float(s.at[code, "recovery_rtt"]),
+            },
+        )
         plans[code] = reprioritise(float(s.at[code, "gap_at_confidence"]), menu)
     s["local_levers"] = [plans[c].local for c in codes]
     s["national_agreement_levers"] = [plans[c].national_agreement for c in codes]
@@ -148,19 +213,39 @@ def analyse(figures: Figures, a: Assumptions) -> Analysis:
     s["rank"] = pd.Series(np.arange(1, len(order) + 1), index=order).reindex(codes)
     s["illustrative"] = _illustrative(figures, codes)
     s["stated_gap_published"] = _stated_gap_published(figures, codes)
-    trajectory = _trajectory(figures, a, {"recovery": recovery, "contracts": contracts}, scored,
-                             sim.by_year)
+    trajectory = _trajectory(
+        figures, a, {"recovery": recovery, "contracts": contracts}, scored, sim.by_year
+    )
     s["first_break_year"] = _first_break(trajectory, codes)
     summary = s[[c for c in SUMMARY_COLUMNS if c != "code"]]
 
-    undelivered = (scored["planned_saving"] - scored["expected"]).groupby(
-        [scored["footprint"], scored["category"]]).sum()
+    undelivered = (
+        (scored["planned_saving"] - scored["expected"])
+        .groupby([scored["footprint"], scored["category"]])
+        .sum()
+    )
     footprint_drivers = {
-        code: drivers(summary.loc[code].to_dict(),
-                      undelivered[code] if code in undelivered.index.get_level_values(0)
-                      else pd.Series(dtype=float)) for code in codes}
+        code: drivers(
+            summary.loc[code].to_dict(),
+            undelivered[code]
+            if code in undelivered.index.get_level_values(0)
+            else pd.Series(dtype=float),
+        )
+        for code in codes
+    }
     sens = sensitivity(figures, a, summary["honest_gap"])
-    national = national_figures(summary, plans, a, pos.pot_chance, sim,
-                                delivery_by_category(scored))
-    return Analysis(a, summary, trajectory, scored, pos.contracts, plans, pos.pot_chance,
-                    national, sens, footprint_drivers)
+    national = national_figures(
+        summary, plans, a, pos.pot_chance, sim, delivery_by_category(scored)
+    )
+    return Analysis(
+        a,
+        summary,
+        trajectory,
+        scored,
+        pos.contracts,
+        plans,
+        pos.pot_chance,
+        national,
+        sens,
+        footprint_drivers,
+    )

@@ -18,9 +18,23 @@ def national_comparison(analyses: dict[str, Analysis]) -> pd.DataFrame:
     rows = []
     for name, an in analyses.items():
         t = an.national["totals"]
-        row = {"scenario": name, **{k: t[k] for k in (
-            *PARTS, "total_gap", "honest_gap", "national_p50", "national_at_confidence",
-            "local_levers", "national_agreement_levers", "still_needed", "pot_chance")}}
+        row = {
+            "scenario": name,
+            **{
+                k: t[k]
+                for k in (
+                    *PARTS,
+                    "total_gap",
+                    "honest_gap",
+                    "national_p50",
+                    "national_at_confidence",
+                    "local_levers",
+                    "national_agreement_levers",
+                    "still_needed",
+                    "pot_chance",
+                )
+            },
+        }
         row.update({f"rated_{k}": v for k, v in t["ratings"].items()})
         rows.append(row)
     frame = pd.DataFrame(rows).set_index("scenario")
@@ -55,8 +69,9 @@ def footprint_comparison(analyses: dict[str, Analysis]) -> pd.DataFrame:
 
 def lever_comparison(analyses: dict[str, Analysis]) -> pd.DataFrame:
     """Each lever's national total used (£m) under each scenario."""
-    frames = {name: an.national["levers"].set_index("id")["released"]
-              for name, an in analyses.items()}
+    frames = {
+        name: an.national["levers"].set_index("id")["released"] for name, an in analyses.items()
+    }
     first = next(iter(analyses.values())).national["levers"].set_index("id")
     out = first[["label", "kind"]].copy()
     for name, released in frames.items():

@@ -53,7 +53,8 @@ def capital_factor(required: np.ndarray, secured: np.ndarray, chance: float) -> 
 
 def consultation_factor(status: pd.Series, a: Assumptions) -> np.ndarray:
     needed = status.map(a.consultation_lead_months).to_numpy(float) + np.where(
-        status.isin(["not_started", "under_way"]), a.implementation_months, 0.0)
+        status.isin(["not_started", "under_way"]), a.implementation_months, 0.0
+    )
     late = needed > months_left(a)
     return status.map(a.consultation_factor).to_numpy(float) * np.where(late, a.late_factor, 1.0)
 
@@ -68,8 +69,9 @@ def adjust_odds(base: np.ndarray, odds_ratio: np.ndarray) -> np.ndarray:
     return np.where(base >= 1, 1.0, np.where(base <= 0, 0.0, adjusted))
 
 
-def score_schemes(schemes: pd.DataFrame, a: Assumptions, chance: float | None = None
-                  ) -> pd.DataFrame:
+def score_schemes(
+    schemes: pd.DataFrame, a: Assumptions, chance: float | None = None
+) -> pd.DataFrame:
     """The schemes with every factor, `p` (the expected share of the planned saving delivered),
     `expected` (£m), `apple`, `all_or_nothing` and `pulls` (codes, ";"-separated).
 
@@ -80,11 +82,15 @@ def score_schemes(schemes: pd.DataFrame, a: Assumptions, chance: float | None = 
     out["base_rate"] = schemes["category"].map(a.base_rate).to_numpy(float)
     out["or_evidence"] = schemes["evidence"].map(a.evidence).to_numpy(float)
     out["or_clinical"] = schemes["clinical_support"].map(a.clinical_support).to_numpy(float)
-    out["adjusted_rate"] = adjust_odds(out["base_rate"].to_numpy(float),
-                                       out["or_evidence"].to_numpy(float)
-                                       * out["or_clinical"].to_numpy(float))
-    out["f_capital"] = capital_factor(schemes["capital_required"].to_numpy(float),
-                                      schemes["capital_secured"].to_numpy(float), chance)
+    out["adjusted_rate"] = adjust_odds(
+        out["base_rate"].to_numpy(float),
+        out["or_evidence"].to_numpy(float) * out["or_clinical"].to_numpy(float),
+    )
+    out["f_capital"] = capital_factor(
+        schemes["capital_required"].to_numpy(float),
+        schemes["capital_secured"].to_numpy(float),
+        chance,
+    )
     out["f_political"] = schemes["political_support"].map(a.political_support).to_numpy(float)
     out["f_consultation"] = consultation_factor(schemes["consultation"], a)
     out["f_origin"] = schemes["origin"].map(a.origin).to_numpy(float)
@@ -94,20 +100,34 @@ def score_schemes(schemes: pd.DataFrame, a: Assumptions, chance: float | None = 
     out["apple"] = (out["p"] >= a.apple_threshold) & (out["origin"] == "bottom_up")
     out["all_or_nothing"] = schemes["category"].isin(a.all_or_nothing).to_numpy()
     flags = {
-        "capital": out["f_capital"] < 1, "political": out["f_political"] < 1,
-        "consultation": out["f_consultation"] < 1, "clinical": out["or_clinical"] < 1,
-        "evidence": out["or_evidence"] < 1, "balancing": out["origin"] == "balancing",
+        "capital": out["f_capital"] < 1,
+        "political": out["f_political"] < 1,
+        "consultation": out["f_consultation"] < 1,
+        "clinical": out["or_clinical"] < 1,
+        "evidence": out["or_evidence"] < 1,
+        "balancing": out["origin"] == "balancing",
     }
     columns = [np.asarray(flags[code], bool) for code in PULLS]
-    out["pulls"] = [";".join(code for code, on in zip(PULLS, row, strict=True) if on)
-                    for row in zip(*columns, strict=True)] if len(out) else []
+    out["pulls"] = (
+        [
+            ";".join(code for code, on in zip(PULLS, row, strict=True) if on)
+            for row in zip(*columns, strict=True)
+        ]
+        if len(out)
+        else []
+    )
     return out
 
 
 def delivery_by_category(scored: pd.DataFrame) -> pd.DataFrame:
     """Planned against expected delivery per category (all footprints): the docs' table."""
     by = scored.groupby("category")
-    table = pd.DataFrame({"schemes": by.size(), "planned": by["planned_saving"].sum(),
-                          "expected": by["expected"].sum()})
+    table = pd.DataFrame(
+        {
+            "schemes": by.size(),
+            "planned": by["planned_saving"].sum(),
+            "expected": by["expected"].sum(),
+        }
+    )
     table["share"] = table["expected"] / table["planned"]
     return table

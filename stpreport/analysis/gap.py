@@ -27,8 +27,9 @@ def growth_factors(a: Assumptions) -> tuple[np.ndarray, np.ndarray]:
     return cost, funding
 
 
-def activity_shares(footprints: pd.DataFrame, contracts: pd.DataFrame, a: Assumptions
-                    ) -> pd.DataFrame:
+def activity_shares(
+    footprints: pd.DataFrame, contracts: pd.DataFrame, a: Assumptions
+) -> pd.DataFrame:
     """Each footprint's share of England's allocation and population (fixed national totals,
     `national_totals`, so one footprint's edit moves no other footprint's share), and of the
     footprints' elective and A&E activity (the contracts' baseline values; a footprint with no
@@ -55,8 +56,12 @@ def recovery_costs(shares: pd.DataFrame, a: Assumptions) -> pd.DataFrame:
     """Per footprint, the yearly cost (£m) of recovering A&E (`recovery_ae`) and 18-week
     (`recovery_rtt`) performance; zero where the assumptions leave recovery out."""
     total = a.recovery_cost if a.include_recovery else 0.0
-    return pd.DataFrame({"recovery_ae": shares["ae"] * total * a.ae_share,
-                         "recovery_rtt": shares["elective"] * total * (1 - a.ae_share)})
+    return pd.DataFrame(
+        {
+            "recovery_ae": shares["ae"] * total * a.ae_share,
+            "recovery_rtt": shares["elective"] * total * (1 - a.ae_share),
+        }
+    )
 
 
 def nhs_trajectory(footprints: pd.DataFrame, a: Assumptions) -> pd.DataFrame:
@@ -66,10 +71,22 @@ def nhs_trajectory(footprints: pd.DataFrame, a: Assumptions) -> pd.DataFrame:
     for i, year in enumerate(YEARS):
         cost = footprints["nhs_spend"].to_numpy(float) * cost_f[i]
         funding = footprints["nhs_allocation"].to_numpy(float) * fund_f[i]
-        frames.append(pd.DataFrame({"code": footprints["code"].to_numpy(), "year": year,
-                                    "cost": cost, "funding": funding, "gap": cost - funding}))
-    return pd.concat(frames, ignore_index=True).sort_values(["code", "year"], kind="stable") \
+        frames.append(
+            pd.DataFrame(
+                {
+                    "code": footprints["code"].to_numpy(),
+                    "year": year,
+                    "cost": cost,
+                    "funding": funding,
+                    "gap": cost - funding,
+                }
+            )
+        )
+    return (
+        pd.concat(frames, ignore_index=True)
+        .sort_values(["code", "year"], kind="stable")
         .reset_index(drop=True)
+    )
 
 
 def social_care_gap(footprints: pd.DataFrame, a: Assumptions) -> pd.Series:

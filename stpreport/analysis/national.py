@@ -11,11 +11,28 @@ from stpreport.analysis.uncertainty import Simulation
 from stpreport.assumptions import Assumptions
 from stpreport.published import DASHBOARD_BANDS
 
-MONEY = ["do_nothing_gap", "recovery_cost", "contract_mismatch", "contract_cost", "total_gap",
-         "stated_gap", "planned_savings", "expected_savings", "honest_gap", "gap_at_confidence",
-         "balancing_savings", "apple_savings", "pear_savings", "capital_requested",
-         "capital_secured", "local_levers", "national_agreement_levers", "still_needed",
-         "financing", "allocation_2020_21"]
+MONEY = [
+    "do_nothing_gap",
+    "recovery_cost",
+    "contract_mismatch",
+    "contract_cost",
+    "total_gap",
+    "stated_gap",
+    "planned_savings",
+    "expected_savings",
+    "honest_gap",
+    "gap_at_confidence",
+    "balancing_savings",
+    "apple_savings",
+    "pear_savings",
+    "capital_requested",
+    "capital_secured",
+    "local_levers",
+    "national_agreement_levers",
+    "still_needed",
+    "financing",
+    "allocation_2020_21",
+]
 
 
 def by_region(summary: pd.DataFrame) -> pd.DataFrame:
@@ -38,14 +55,16 @@ def lever_totals(plans: dict[str, Reprioritisation]) -> pd.DataFrame:
         return pd.DataFrame(columns=["id", "label", "kind", "value", "released", "footprints"])
     levers = pd.concat([p.levers.assign(code=c) for c, p in plans.items()], ignore_index=True)
     first = next(iter(plans.values())).levers
-    totals = first[["id", "label", "kind", "harm", "national_agreement", "protected",
-                    "divisible"]].copy()
+    totals = first[
+        ["id", "label", "kind", "harm", "national_agreement", "protected", "divisible"]
+    ].copy()
     grouped = levers.groupby("id")
     totals["value"] = totals["id"].map(grouped["value"].sum())
     totals["released"] = totals["id"].map(grouped["released"].sum())
     totals["harm_points"] = totals["id"].map(grouped["harm_points"].sum())
-    totals["footprints"] = totals["id"].map(
-        levers[levers["used"] > 0].groupby("id").size()).fillna(0).astype(int)
+    totals["footprints"] = (
+        totals["id"].map(levers[levers["used"] > 0].groupby("id").size()).fillna(0).astype(int)
+    )
     return totals
 
 
@@ -55,15 +74,21 @@ def ratings_crosstab(summary: pd.DataFrame, a: Assumptions) -> pd.DataFrame:
     ours = [b.rating for b in a.ratings]
     theirs = [*DASHBOARD_BANDS.values(), "not published"]
     nhse = summary["nhse_rating"].replace("", "not published")
-    table = pd.crosstab(pd.Categorical(summary["rating"], ours),
-                        pd.Categorical(nhse, theirs), dropna=False)
+    table = pd.crosstab(
+        pd.Categorical(summary["rating"], ours), pd.Categorical(nhse, theirs), dropna=False
+    )
     table.index.name, table.columns.name = "rating", "nhse_rating"
     return table
 
 
-def national_figures(summary: pd.DataFrame, plans: dict[str, Reprioritisation],
-                     a: Assumptions, chance: float, sim: Simulation,
-                     categories: pd.DataFrame) -> dict:
+def national_figures(
+    summary: pd.DataFrame,
+    plans: dict[str, Reprioritisation],
+    a: Assumptions,
+    chance: float,
+    sim: Simulation,
+    categories: pd.DataFrame,
+) -> dict:
     totals: dict = {k: float(summary[k].sum()) for k in MONEY}
     population = float(summary["population"].sum())
     totals["population"] = population
@@ -81,9 +106,16 @@ def national_figures(summary: pd.DataFrame, plans: dict[str, Reprioritisation],
     for k, v in sim.national.items():
         totals[f"national_{k}"] = v
     totals["lever_menu_savings"] = sum(
-        float(p.levers.loc[(p.levers["kind"] == "saving") & ~p.levers["protected"],
-                           "value"].sum()) for p in plans.values())
+        float(p.levers.loc[(p.levers["kind"] == "saving") & ~p.levers["protected"], "value"].sum())
+        for p in plans.values()
+    )
     totals["stated_gaps_published"] = int(summary["stated_gap_published"].sum())
-    return {"totals": totals, "regions": by_region(summary), "league": league_table(summary),
-            "levers": lever_totals(plans), "by_year": sim.national_by_year,
-            "categories": categories, "ratings_crosstab": ratings_crosstab(summary, a)}
+    return {
+        "totals": totals,
+        "regions": by_region(summary),
+        "league": league_table(summary),
+        "levers": lever_totals(plans),
+        "by_year": sim.national_by_year,
+        "categories": categories,
+        "ratings_crosstab": ratings_crosstab(summary, a),
+    }

@@ -40,16 +40,21 @@ CONTRACTED = "demand_management"
 """The category whose savings contracted activity spends."""
 
 
-def demand_savings(scored: pd.DataFrame, codes: list[str], weights: np.ndarray | None = None
-                   ) -> pd.Series:
+def demand_savings(
+    scored: pd.DataFrame, codes: list[str], weights: np.ndarray | None = None
+) -> pd.Series:
     """Expected demand-management savings per footprint (£m), times `weights` (e.g. the
     phasing of one year) where given."""
     expected = scored["expected"].to_numpy(float)
     if weights is not None:
         expected = expected * weights
     mask = (scored["category"] == CONTRACTED).to_numpy()
-    return pd.Series(expected[mask]).groupby(scored["footprint"].to_numpy()[mask]).sum() \
+    return (
+        pd.Series(expected[mask])
+        .groupby(scored["footprint"].to_numpy()[mask])
+        .sum()
         .reindex(codes, fill_value=0.0)
+    )
 
 
 def position(figures: Figures, a: Assumptions) -> Position:
@@ -67,7 +72,6 @@ def position(figures: Figures, a: Assumptions) -> Position:
     frame["expected_savings"] = by["expected"].sum().reindex(codes, fill_value=0.0)
     frame["demand_savings"] = demand_savings(scored, codes)
     frame["contract_cost"] = np.minimum(frame["contract_mismatch"], frame["demand_savings"])
-    frame["total_gap"] = frame["do_nothing_gap"] + frame["recovery_cost"] + \
-        frame["contract_cost"]
+    frame["total_gap"] = frame["do_nothing_gap"] + frame["recovery_cost"] + frame["contract_cost"]
     frame["honest_gap"] = frame["total_gap"] - frame["expected_savings"]
     return Position(scored, lines, shares, frame, chance)

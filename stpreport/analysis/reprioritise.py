@@ -27,8 +27,9 @@ HARM_UNIT = 100.0
 """£m: a lever's harm score is per this much released."""
 
 
-def least_harm_cover(values: np.ndarray, harms: np.ndarray, target: float,
-                     divisible: np.ndarray | None = None) -> np.ndarray:
+def least_harm_cover(
+    values: np.ndarray, harms: np.ndarray, target: float, divisible: np.ndarray | None = None
+) -> np.ndarray:
     """The share (0-1) of each lever to use so that the values used sum to at least `target`
     with the least harm, harm_i x value_i x share_i. Divisible levers may be used in part.
 
@@ -46,9 +47,12 @@ def least_harm_cover(values: np.ndarray, harms: np.ndarray, target: float,
     cost = harms * values / HARM_UNIT
     # The value term only breaks ties: it is smaller than any difference in harm that matters.
     tie_break = values / (values.sum() + 1.0) * 1e-6
-    result = milp(c=cost + tie_break, integrality=(~divisible).astype(int),
-                  bounds=Bounds(0, 1),
-                  constraints=LinearConstraint(values[None, :], lb=target, ub=np.inf))
+    result = milp(
+        c=cost + tie_break,
+        integrality=(~divisible).astype(int),
+        bounds=Bounds(0, 1),
+        constraints=LinearConstraint(values[None, :], lb=target, ub=np.inf),
+    )
     if not result.success:  # cannot happen when values.sum() > target; kept as a guard
         raise RuntimeError(f"lever optimisation failed: {result.message}")
     used = np.clip(result.x, 0.0, 1.0)
@@ -75,8 +79,9 @@ class Reprioritisation:
         return self.target <= 0 or (self.local >= self.target - 1e-9)
 
 
-def lever_values(levers: tuple[Lever, ...], shares: dict[str, float],
-                 recovery: dict[str, float]) -> pd.DataFrame:
+def lever_values(
+    levers: tuple[Lever, ...], shares: dict[str, float], recovery: dict[str, float]
+) -> pd.DataFrame:
     """Each lever's value in one footprint. `shares` maps a scale to the footprint's share of
     the national total; `recovery` maps recovery_ae / recovery_rtt to the footprint's own
     recovery cost (£m a year; 0 where the gap leaves recovery out)."""
@@ -84,11 +89,33 @@ def lever_values(levers: tuple[Lever, ...], shares: dict[str, float],
     for lv in levers:
         own = lv.scale in recovery
         value = recovery[lv.scale] if own else lv.national_value * shares[lv.scale]
-        rows.append({"id": lv.id, "label": lv.label, "kind": lv.kind, "scale": lv.scale,
-                     "value": value, "harm": lv.harm, "divisible": lv.divisible,
-                     "national_agreement": lv.national_agreement, "protected": lv.protected})
-    return pd.DataFrame(rows, columns=["id", "label", "kind", "scale", "value", "harm",
-                                       "divisible", "national_agreement", "protected"])
+        rows.append(
+            {
+                "id": lv.id,
+                "label": lv.label,
+                "kind": lv.kind,
+                "scale": lv.scale,
+                "value": value,
+                "harm": lv.harm,
+                "divisible": lv.divisible,
+                "national_agreement": lv.national_agreement,
+                "protected": lv.protected,
+            }
+        )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "id",
+            "label",
+            "kind",
+            "scale",
+            "value",
+            "harm",
+            "divisible",
+            "national_agreement",
+            "protected",
+        ],
+    )
 
 
 def reprioritise(target: float, menu: pd.DataFrame) -> Reprioritisation:
@@ -101,8 +128,12 @@ def reprioritise(target: float, menu: pd.DataFrame) -> Reprioritisation:
     savings = (menu["kind"] == "saving") & ~menu["protected"] & (menu["value"] > 0)
     for stage, needs_national in (("local", False), ("national agreement", True)):
         pool = menu[savings & (menu["national_agreement"] == needs_national)]
-        used = least_harm_cover(pool["value"].to_numpy(), pool["harm"].to_numpy(), remaining,
-                                pool["divisible"].to_numpy())
+        used = least_harm_cover(
+            pool["value"].to_numpy(),
+            pool["harm"].to_numpy(),
+            remaining,
+            pool["divisible"].to_numpy(),
+        )
         menu.loc[pool.index, "used"] = used
         menu.loc[pool.index[used > 0], "stage"] = stage
         amounts[stage] = float((pool["value"].to_numpy() * used).sum())
@@ -112,7 +143,11 @@ def reprioritise(target: float, menu: pd.DataFrame) -> Reprioritisation:
     menu.loc[financing.index, "stage"] = "financing"
     menu["released"] = menu["value"] * menu["used"]
     menu["harm_points"] = menu["harm"] * menu["released"] / HARM_UNIT
-    return Reprioritisation(target=max(float(target), 0.0), levers=menu,
-                            local=amounts["local"],
-                            national_agreement=amounts["national agreement"],
-                            still_needed=remaining, financing=carried)
+    return Reprioritisation(
+        target=max(float(target), 0.0),
+        levers=menu,
+        local=amounts["local"],
+        national_agreement=amounts["national agreement"],
+        still_needed=remaining,
+        financing=carried,
+    )

@@ -32,20 +32,25 @@ def vary(a: Assumptions, key: str, value: float) -> Assumptions:
     if key == "deliverability.origin.balancing":
         return replace(a, origin={**a.origin, "balancing": value})
     prefix = "deliverability.base_rate."
-    if key.startswith(prefix) and key[len(prefix):] in a.base_rate:
-        return replace(a, base_rate={**a.base_rate, key[len(prefix):]: value})
+    if key.startswith(prefix) and key[len(prefix) :] in a.base_rate:
+        return replace(a, base_rate={**a.base_rate, key[len(prefix) :]: value})
     raise KeyError(f"no sensitivity for {key!r}")
 
 
 def base_value(a: Assumptions, key: str) -> float:
     """The assumption's own value (for growth.funding, the shift: 0)."""
-    return {
-        "growth.demand": a.demand_growth, "growth.cost": a.cost_growth, "growth.funding": 0.0,
-        "deliverability.national_capital_pot": a.national_capital_pot,
-        "standards.recovery_cost": a.recovery_cost,
-        "deliverability.origin.balancing": a.origin["balancing"],
-    }.get(key) if not key.startswith("deliverability.base_rate.") else \
-        a.base_rate[key.rsplit(".", 1)[1]]
+    return (
+        {
+            "growth.demand": a.demand_growth,
+            "growth.cost": a.cost_growth,
+            "growth.funding": 0.0,
+            "deliverability.national_capital_pot": a.national_capital_pot,
+            "standards.recovery_cost": a.recovery_cost,
+            "deliverability.origin.balancing": a.origin["balancing"],
+        }.get(key)
+        if not key.startswith("deliverability.base_rate.")
+        else a.base_rate[key.rsplit(".", 1)[1]]
+    )
 
 
 def sensitivity(figures: Figures, a: Assumptions, base: pd.Series) -> pd.DataFrame:
@@ -61,11 +66,21 @@ def sensitivity(figures: Figures, a: Assumptions, base: pd.Series) -> pd.DataFra
         for code in [*base.index, NATIONAL]:
             lo = ends["low"].sum() if code == NATIONAL else ends["low"][code]
             hi = ends["high"].sum() if code == NATIONAL else ends["high"][code]
-            rows.append({"code": code, "key": s.key, "label": s.label, "low": s.low,
-                         "high": s.high, "value": base_value(a, s.key),
-                         "honest_low": float(lo), "honest_high": float(hi),
-                         "swing": abs(float(hi) - float(lo)),
-                         "base": float(base.sum() if code == NATIONAL else base[code])})
+            rows.append(
+                {
+                    "code": code,
+                    "key": s.key,
+                    "label": s.label,
+                    "low": s.low,
+                    "high": s.high,
+                    "value": base_value(a, s.key),
+                    "honest_low": float(lo),
+                    "honest_high": float(hi),
+                    "swing": abs(float(hi) - float(lo)),
+                    "base": float(base.sum() if code == NATIONAL else base[code]),
+                }
+            )
     frame = pd.DataFrame(rows)
-    return frame.sort_values(["code", "swing", "key"], ascending=[True, False, True],
-                             kind="stable").reset_index(drop=True)
+    return frame.sort_values(
+        ["code", "swing", "key"], ascending=[True, False, True], kind="stable"
+    ).reset_index(drop=True)

@@ -41,6 +41,7 @@ STRAIGHT_LINE = (0.25, 0.5, 0.75)
 def _beta_tables(p: np.ndarray, k: float) -> np.ndarray:
     """Inverse Beta(p k, (1 - p) k) CDF on a uniform grid, one row per value of p."""
     from scipy import special  # imported when first needed: the build's main process and
+
     # its kernels load this module long before (or without ever) simulating
     grid = np.linspace(0.0, 1.0, GRID)
     pc = np.clip(p, 1e-6, 1 - 1e-6)[:, None]
@@ -62,8 +63,16 @@ def phasing(schemes: pd.DataFrame) -> np.ndarray:
     year (0 in the base year, 1 in 2020/21). A scheme with no phasing follows a straight line;
     a blank year in a scheme that gives others holds the year before."""
     n = len(schemes)
-    given = np.column_stack([schemes[c].to_numpy(float) if c in schemes else np.full(n, np.nan)
-                             for c in SHARE_COLUMNS]) if n else np.zeros((0, 3))
+    given = (
+        np.column_stack(
+            [
+                schemes[c].to_numpy(float) if c in schemes else np.full(n, np.nan)
+                for c in SHARE_COLUMNS
+            ]
+        )
+        if n
+        else np.zeros((0, 3))
+    )
     none_given = np.isnan(given).all(axis=1)
     out = np.zeros((n, len(YEARS)))
     out[:, -1] = 1.0
@@ -92,13 +101,21 @@ class Drivers:
     @classmethod
     def draw(cls, a: Assumptions) -> Drivers:
         z = national_stream(a.seed).standard_normal((3, a.draws))
-        return cls(a.demand_growth + a.spread_demand * z[0], a.cost_growth + a.spread_cost * z[1],
-                   a.spread_funding * z[2])
+        return cls(
+            a.demand_growth + a.spread_demand * z[0],
+            a.cost_growth + a.spread_cost * z[1],
+            a.spread_funding * z[2],
+        )
 
 
-def delivered_shares(p: np.ndarray, all_or_nothing: np.ndarray, a: Assumptions,
-                     rng: np.random.Generator, tables: np.ndarray | None = None,
-                     table_rows: np.ndarray | None = None) -> np.ndarray:
+def delivered_shares(
+    p: np.ndarray,
+    all_or_nothing: np.ndarray,
+    a: Assumptions,
+    rng: np.random.Generator,
+    tables: np.ndarray | None = None,
+    table_rows: np.ndarray | None = None,
+) -> np.ndarray:
     """Draws x schemes: the share of each scheme's planned saving delivered in each draw."""
     n = len(p)
     from scipy import special
@@ -114,8 +131,9 @@ def delivered_shares(p: np.ndarray, all_or_nothing: np.ndarray, a: Assumptions,
     return np.where(all_or_nothing[None, :], (u < p[None, :]).astype(float), share)
 
 
-def gap_draws(spend: float, allocation: float, local_demand: np.ndarray, drivers: Drivers,
-              a: Assumptions) -> np.ndarray:
+def gap_draws(
+    spend: float, allocation: float, local_demand: np.ndarray, drivers: Drivers, a: Assumptions
+) -> np.ndarray:
     """Draws x YEARS: cost minus funding in each year of each draw (£m)."""
     steps = np.arange(len(YEARS))[None, :]
     demand = (drivers.demand + local_demand)[:, None]
@@ -134,11 +152,21 @@ class FootprintDraws:
     delivered: np.ndarray
 
 
-def simulate_footprint(*, code: str, spend: float, allocation: float, extra: np.ndarray,
-                       planned: np.ndarray, p: np.ndarray, all_or_nothing: np.ndarray,
-                       phase: np.ndarray, drivers: Drivers, a: Assumptions,
-                       tables: np.ndarray | None = None, table_rows: np.ndarray | None = None
-                       ) -> FootprintDraws:
+def simulate_footprint(
+    *,
+    code: str,
+    spend: float,
+    allocation: float,
+    extra: np.ndarray,
+    planned: np.ndarray,
+    p: np.ndarray,
+    all_or_nothing: np.ndarray,
+    phase: np.ndarray,
+    drivers: Drivers,
+    a: Assumptions,
+    tables: np.ndarray | None = None,
+    table_rows: np.ndarray | None = None,
+) -> FootprintDraws:
     """The joint draws of one footprint. `extra` (YEARS,) is the recovery and contracts cost
     added to the gap in each year; `phase` (schemes x YEARS) the schemes' phasing."""
     rng = footprint_stream(a.seed, code)
@@ -155,8 +183,10 @@ def simulate_footprint(*, code: str, spend: float, allocation: float, extra: np.
 def quantiles(values: np.ndarray) -> dict[str, float]:
     """P10/P50/P80/P90 and the mean of `values` (one footprint's or the nation's draws)."""
     q = np.quantile(values, QUANTILES)
-    return {"mean": float(values.mean()), **{f"p{round(x * 100)}": float(v)
-                                             for x, v in zip(QUANTILES, q, strict=True)}}
+    return {
+        "mean": float(values.mean()),
+        **{f"p{round(x * 100)}": float(v) for x, v in zip(QUANTILES, q, strict=True)},
+    }
 
 
 @dataclass(frozen=True)
@@ -171,8 +201,9 @@ class Simulation:
     national_by_year: pd.DataFrame  # year, honest_mean, honest_p10, honest_p50, honest_p90
 
 
-def simulate(scored: pd.DataFrame, footprints: pd.DataFrame, extra: pd.DataFrame,
-             a: Assumptions) -> Simulation:
+def simulate(
+    scored: pd.DataFrame, footprints: pd.DataFrame, extra: pd.DataFrame, a: Assumptions
+) -> Simulation:
     """Every footprint in `footprints` and the nation from one set of joint draws.
     `extra` is footprint x YEARS: recovery and contracts costs added to the gap."""
     values, rows = np.unique(scored["p"].to_numpy(float), return_inverse=True)
@@ -189,22 +220,35 @@ def simulate(scored: pd.DataFrame, footprints: pd.DataFrame, extra: pd.DataFrame
         idx = by_footprint.get(code, np.array([], dtype=int))
         schemes = scored.iloc[idx]
         draws = simulate_footprint(
-            code=str(code), spend=float(fp.at[code, "nhs_spend"]),
+            code=str(code),
+            spend=float(fp.at[code, "nhs_spend"]),
             allocation=float(fp.at[code, "nhs_allocation"]),
             extra=extra.loc[code].to_numpy(float),
             planned=schemes["planned_saving"].to_numpy(float),
             p=schemes["p"].to_numpy(float),
-            all_or_nothing=schemes["all_or_nothing"].to_numpy(bool), phase=phase[idx],
-            drivers=drivers, a=a, tables=tables, table_rows=rows[idx])
+            all_or_nothing=schemes["all_or_nothing"].to_numpy(bool),
+            phase=phase[idx],
+            drivers=drivers,
+            a=a,
+            tables=tables,
+            table_rows=rows[idx],
+        )
         final = draws.honest[:, -1]
         finals[i] = final
         national_years += draws.honest
         records[code] = _footprint_record(final, draws.delivered[:, -1], a.confidence)
         for j, year in enumerate(YEARS):
             q = quantiles(draws.honest[:, j])
-            yearly.append({"code": code, "year": year, "honest_mean": q["mean"],
-                           "honest_p10": q["p10"], "honest_p50": q["p50"],
-                           "honest_p90": q["p90"]})
+            yearly.append(
+                {
+                    "code": code,
+                    "year": year,
+                    "honest_mean": q["mean"],
+                    "honest_p10": q["p10"],
+                    "honest_p50": q["p50"],
+                    "honest_p90": q["p90"],
+                }
+            )
     summary = pd.DataFrame.from_dict(records, orient="index").rename_axis("code")
     low, high = rank_intervals(finals, fp["population"].reindex(codes).to_numpy(float))
     summary["rank_low"], summary["rank_high"] = low, high
@@ -213,9 +257,12 @@ def simulate(scored: pd.DataFrame, footprints: pd.DataFrame, extra: pd.DataFrame
     national["at_confidence"] = float(np.quantile(total, a.confidence))
     national["p_balance"] = float((total <= 0).mean())
     national["sum_of_footprint_at_confidence"] = float(summary["gap_at_confidence"].sum())
-    national_by_year = pd.DataFrame([
-        {"year": year, **{f"honest_{k}": v for k, v in quantiles(national_years[:, j]).items()}}
-        for j, year in enumerate(YEARS)])
+    national_by_year = pd.DataFrame(
+        [
+            {"year": year, **{f"honest_{k}": v for k, v in quantiles(national_years[:, j]).items()}}
+            for j, year in enumerate(YEARS)
+        ]
+    )
     return Simulation(summary, pd.DataFrame(yearly), national, national_by_year)
 
 
@@ -223,17 +270,23 @@ def _footprint_record(final: np.ndarray, delivered: np.ndarray, confidence: floa
     q = quantiles(final)
     d10, d50, d90 = np.quantile(delivered, [0.1, 0.5, 0.9])
     return {
-        "honest_mean": q["mean"], "honest_p10": q["p10"], "honest_p50": q["p50"],
-        "honest_p80": q["p80"], "honest_p90": q["p90"],
+        "honest_mean": q["mean"],
+        "honest_p10": q["p10"],
+        "honest_p50": q["p50"],
+        "honest_p80": q["p80"],
+        "honest_p90": q["p90"],
         "gap_at_confidence": float(max(np.quantile(final, confidence), 0.0)),
         "p_balance": float((final <= 0).mean()),
         "expected_shortfall": float(np.maximum(final, 0).mean()),
-        "delivered_p10": float(d10), "delivered_p50": float(d50), "delivered_p90": float(d90),
+        "delivered_p10": float(d10),
+        "delivered_p50": float(d50),
+        "delivered_p90": float(d90),
     }
 
 
-def rank_intervals(finals: np.ndarray, population: np.ndarray, coverage: float = 0.8
-                   ) -> tuple[np.ndarray, np.ndarray]:
+def rank_intervals(
+    finals: np.ndarray, population: np.ndarray, coverage: float = 0.8
+) -> tuple[np.ndarray, np.ndarray]:
     """Each footprint's rank by honest gap per head (1 = largest) in every draw, and the
     central `coverage` interval of those ranks: (low, high) rank numbers per footprint."""
     per_head = finals / population[:, None]

@@ -37,8 +37,10 @@ def drivers(row: dict, undelivered: pd.Series) -> list[tuple[str, float]]:
     contracts mismatch, and the planned savings that will not be delivered, per category
     (`undelivered:<category>`). Parts of zero or less are left out; a plan that claims more
     than its do-nothing gap has a negative unplanned gap, which is left out too."""
-    parts = [("unplanned_gap", row["do_nothing_gap"] - row["planned_savings"]),
-             ("recovery_cost", row["recovery_cost"]),
-             ("contract_cost", row["contract_cost"])]
+    parts = [
+        ("unplanned_gap", row["do_nothing_gap"] - row["planned_savings"]),
+        ("recovery_cost", row["recovery_cost"]),
+        ("contract_cost", row["contract_cost"]),
+    ]
     parts += [(f"undelivered:{cat}", float(v)) for cat, v in undelivered.items()]
     return sorted([(k, float(v)) for k, v in parts if v > 0.5], key=lambda kv: -kv[1])

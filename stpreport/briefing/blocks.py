@@ -32,8 +32,9 @@ def esc(value: Any) -> str:
     return html.escape("" if value is None else str(value), quote=True)
 
 
-_TYPST_STRING_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r",
-                                       "\t": "\\t"})
+_TYPST_STRING_ESCAPES = str.maketrans(
+    {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+)
 
 
 def lit(value: Any) -> str:
@@ -61,8 +62,7 @@ def lit(value: Any) -> str:
 def call(function: str, *args: Any, **kwargs: Any) -> str:
     """One Typst statement `#function(args...)` on its own line, every argument a literal.
     `function` is always a name from the page frame, never data."""
-    parts = [lit(a) for a in args] + [f"{k.replace('_', '-')}: {lit(v)}"
-                                      for k, v in kwargs.items()]
+    parts = [lit(a) for a in args] + [f"{k.replace('_', '-')}: {lit(v)}" for k, v in kwargs.items()]
     return f"#{function}({', '.join(parts)})\n"
 
 
@@ -92,8 +92,10 @@ def _block(value: Block | str) -> Block:
         return value
     if value == "":
         return Block()
-    raise TypeError("briefing blocks compose only with blocks: build text with para() and "
-                    "the other helpers in stpreport.briefing.html")
+    raise TypeError(
+        "briefing blocks compose only with blocks: build text with para() and "
+        "the other helpers in stpreport.briefing.html"
+    )
 
 
 def join(blocks: Iterable[Block | str]) -> Block:
@@ -126,10 +128,11 @@ class Section:
         return self.block.typst
 
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict[str, str]:
-        return {"text/html": self.block.html, TYPST_MIMETYPE: self.block.typst,
-                "text/plain": "<stpreport briefing section>"}
+        return {
+            "text/html": self.block.html,
+            TYPST_MIMETYPE: self.block.typst,
+            "text/plain": "<stpreport briefing section>",
+        }
 
     def __repr__(self) -> str:  # what a plain-text front end shows
         return "<stpreport briefing section>"
-
-

@@ -82,7 +82,7 @@ def _svg(fig) -> str:
     fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
     plt.close(fig)
     text = buffer.getvalue()
-    text = text[text.index("<svg"):]  # drop the XML prolog and doctype: inline in HTML
+    text = text[text.index("<svg") :]  # drop the XML prolog and doctype: inline in HTML
     text = _METADATA.sub("", text)  # RDF metadata: nothing a reader needs, and URLs
     return _unique_ids(text)
 
@@ -104,8 +104,11 @@ def _unique_ids(svg: str) -> str:
         return whole.replace(name, prefix + name) if name in ids else whole
 
     svg = _ID.sub(rename, svg)
-    return re.sub(r'(url\(#|href="#)([^")]+)', lambda m: m.group(1) + (
-        prefix + m.group(2) if m.group(2) in ids else m.group(2)), svg)
+    return re.sub(
+        r'(url\(#|href="#)([^")]+)',
+        lambda m: m.group(1) + (prefix + m.group(2) if m.group(2) in ids else m.group(2)),
+        svg,
+    )
 
 
 def _figure(width: float = WIDTH, height: float = 3.4):
@@ -141,18 +144,26 @@ def set_title(fig, title: str) -> None:
 
 def legend_below(fig, ax) -> None:
     """The legend under the plot, where it can never cover a line or bar."""
-    fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncols=3,
-               frameon=False)
+    fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncols=3, frameon=False)
 
 
-def trajectory_chart(years: Sequence[str], cost: Sequence[float], funding: Sequence[float],
-                     title: str) -> str:
+def trajectory_chart(
+    years: Sequence[str], cost: Sequence[float], funding: Sequence[float], title: str
+) -> str:
     with plt.rc_context(STYLE):
         fig, ax = _figure()
         ax.plot(years, cost, color=NHS_BLUE, marker="o", label="Cost if nothing changes")
         ax.plot(years, funding, color=ORANGE, marker="s", linestyle="--", label="Funding")
-        ax.fill_between(years, funding, cost, facecolor=PALE, edgecolor=LIGHT_BLUE, hatch="..",
-                        linewidth=0, label="Gap")
+        ax.fill_between(
+            years,
+            funding,
+            cost,
+            facecolor=PALE,
+            edgecolor=LIGHT_BLUE,
+            hatch="..",
+            linewidth=0,
+            label="Gap",
+        )
         set_title(fig, title)
         ax.set_xlabel("Financial year")
         ax.set_ylabel("£m (2016/17 prices)")
@@ -180,11 +191,20 @@ def bridge_chart(labels: Sequence[str], steps: Sequence[float], title: str) -> s
         colours.append(ORANGE)
         hatches.append("//")
         x = range(len(labels))
-        ax.bar(x, heights, bottom=bottoms, color=colours, hatch=hatches, edgecolor=DARK_GREY,
-               linewidth=0.5)
+        ax.bar(
+            x,
+            heights,
+            bottom=bottoms,
+            color=colours,
+            hatch=hatches,
+            edgecolor=DARK_GREY,
+            linewidth=0.5,
+        )
         set_title(fig, title)
-        ax.set_xlabel("From the do-nothing gap, with the costs the plan\nleaves out, through "
-                      "expected savings, to the honest gap")
+        ax.set_xlabel(
+            "From the do-nothing gap, with the costs the plan\nleaves out, through "
+            "expected savings, to the honest gap"
+        )
         ax.set_ylabel("£m")
         ax.yaxis.set_major_formatter(_money_axis)
         ax.axhline(0, color=DARK_GREY, linewidth=0.6)
@@ -192,9 +212,17 @@ def bridge_chart(labels: Sequence[str], steps: Sequence[float], title: str) -> s
         return _svg(fig)
 
 
-def paired_bars(labels: Sequence[str], first: Sequence[float], second: Sequence[float],
-                names: tuple[str, str], title: str, xlabel: str, *, horizontal: bool = False,
-                height: float = 3.4) -> str:
+def paired_bars(
+    labels: Sequence[str],
+    first: Sequence[float],
+    second: Sequence[float],
+    names: tuple[str, str],
+    title: str,
+    xlabel: str,
+    *,
+    horizontal: bool = False,
+    height: float = 3.4,
+) -> str:
     """Two bars per label (e.g. planned against expected): blue solid, orange hatched."""
     with plt.rc_context(STYLE):
         if horizontal:  # two lines of label text per bar pair
@@ -225,8 +253,14 @@ def paired_bars(labels: Sequence[str], first: Sequence[float], second: Sequence[
         return _svg(fig)
 
 
-def ranked_bars(labels: Sequence[str], values: Sequence[float], title: str, xlabel: str,
-                highlight: Sequence[bool] | None = None, unit: str = "£") -> str:
+def ranked_bars(
+    labels: Sequence[str],
+    values: Sequence[float],
+    title: str,
+    xlabel: str,
+    highlight: Sequence[bool] | None = None,
+    unit: str = "£",
+) -> str:
     """Horizontal bars, one per label, largest first; highlighted bars hatched in orange."""
     with plt.rc_context(STYLE):
         fig, ax = _figure(WIDTH, max(2.0, 0.21 * len(labels) + 1.1))
@@ -265,17 +299,30 @@ def _wrap(text: str, width: int = 16, lines: int = 3) -> str:
     return textwrap.fill(str(text), width, max_lines=lines, placeholder=" …")
 
 
-def fan_chart(years: Sequence[str], p10: Sequence[float], p50: Sequence[float],
-              p90: Sequence[float], planned_gap: Sequence[float], title: str) -> str:
+def fan_chart(
+    years: Sequence[str],
+    p10: Sequence[float],
+    p50: Sequence[float],
+    p90: Sequence[float],
+    planned_gap: Sequence[float],
+    title: str,
+) -> str:
     """The honest gap year by year: the central 80% of the draws as a band, the median as a
     line, and (dashed) the gap left if every planned saving were delivered."""
     with plt.rc_context(STYLE):
         fig, ax = _figure(WIDTH, 3.8)
-        ax.fill_between(years, p10, p90, facecolor=PALE, edgecolor=LIGHT_BLUE, hatch="..",
-                        linewidth=0, label="80% of outcomes")
+        ax.fill_between(
+            years,
+            p10,
+            p90,
+            facecolor=PALE,
+            edgecolor=LIGHT_BLUE,
+            hatch="..",
+            linewidth=0,
+            label="80% of outcomes",
+        )
         ax.plot(years, p50, color=NHS_BLUE, marker="o", label="Median")
-        ax.plot(years, planned_gap, color=ORANGE, marker="s", linestyle="--",
-                label="As planned")
+        ax.plot(years, planned_gap, color=ORANGE, marker="s", linestyle="--", label="As planned")
         ax.axhline(0, color=DARK_GREY, linewidth=0.6)
         set_title(fig, title)
         ax.set_xlabel("Financial year")
@@ -286,16 +333,24 @@ def fan_chart(years: Sequence[str], p10: Sequence[float], p50: Sequence[float],
         return _svg(fig)
 
 
-def tornado(labels: Sequence[str], low: Sequence[float], high: Sequence[float], base: float,
-            title: str) -> str:
+def tornado(
+    labels: Sequence[str], low: Sequence[float], high: Sequence[float], base: float, title: str
+) -> str:
     """Each assumption's swing of the honest gap about `base`: the low end of its range solid
     blue, the high end hatched orange; largest swing at the top."""
     with plt.rc_context(STYLE):
         fig, ax = _figure(WIDTH, max(2.5, 0.5 * len(labels) + 1.4))
         y = list(range(len(labels)))
         ax.barh(y, [v - base for v in low], left=base, color=NHS_BLUE, label="Low end")
-        ax.barh(y, [v - base for v in high], left=base, color=ORANGE, hatch="//",
-                edgecolor="white", label="High end")
+        ax.barh(
+            y,
+            [v - base for v in high],
+            left=base,
+            color=ORANGE,
+            hatch="//",
+            edgecolor="white",
+            label="High end",
+        )
         ax.axvline(base, color=DARK_GREY, linewidth=0.8)
         ax.set_yticks(y, [_wrap(label, 20, 2) for label in labels])
         ax.invert_yaxis()

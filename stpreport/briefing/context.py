@@ -30,12 +30,12 @@ class Context:
 
 
 @lru_cache(maxsize=4)
-def _load(figures_path: str, params_path: str, scenario: str | None,
-          mtimes: tuple[float, ...]) -> tuple[Figures, Assumptions, Analysis]:
+def _load(
+    figures_path: str, params_path: str, scenario: str | None, mtimes: tuple[float, ...]
+) -> tuple[Figures, Assumptions, Analysis]:
     figures = load_figures(figures_path)
     assumptions = scenario_assumptions(params_path, scenario)
     return figures, assumptions, analyse(figures, assumptions)
-
 
 
 def _mtime(path: Path) -> float:
@@ -57,9 +57,14 @@ def _load_cache(path: str) -> tuple[Figures, Assumptions, Analysis] | None:
     return None if cached is None else (cached.figures, cached.assumptions, cached.analysis)
 
 
-def load_context(figures: str | None, params: str | None, edition: str | None,
-                 build_date: str | None = None, analysis_cache: str | None = None,
-                 scenario: str | None = None) -> Context:
+def load_context(
+    figures: str | None,
+    params: str | None,
+    edition: str | None,
+    build_date: str | None = None,
+    analysis_cache: str | None = None,
+    scenario: str | None = None,
+) -> Context:
     """Load (or reuse, in a warm kernel, while the files are unchanged) everything a briefing
     needs. The edition defaults to today's date, which is also the build date shown.
 
@@ -70,8 +75,11 @@ def load_context(figures: str | None, params: str | None, edition: str | None,
     params_path = Path(params) if params else default_assumptions_path()
     loaded = _load_cache(str(analysis_cache)) if analysis_cache else None
     if loaded is None:
-        mtimes = (_mtime(figures_path), _mtime(params_path),
-                  *((_mtime(Path(scenario)),) if scenario else ()))
+        mtimes = (
+            _mtime(figures_path),
+            _mtime(params_path),
+            *((_mtime(Path(scenario)),) if scenario else ()),
+        )
         loaded = _load(str(figures_path), str(params_path), scenario or None, mtimes)
     today = dt.date.today().isoformat()
     title = ""
@@ -81,9 +89,15 @@ def load_context(figures: str | None, params: str | None, edition: str | None,
 
         title = load_scenario(scenario, params_path).title
         fingerprint = digest(fingerprint.encode(), file_fingerprint(Path(scenario)).encode())
-    return Context(*loaded, edition=edition or today, build_date=build_date or edition or today,
-                   figures_path=shown_path(figures_path), params_path=shown_path(params_path),
-                   assumptions_fingerprint=fingerprint, scenario=title)
+    return Context(
+        *loaded,
+        edition=edition or today,
+        build_date=build_date or edition or today,
+        figures_path=shown_path(figures_path),
+        params_path=shown_path(params_path),
+        assumptions_fingerprint=fingerprint,
+        scenario=title,
+    )
 
 
 def provenance_items(ctx: Context, code: str | None) -> list[tuple[str, str]]:

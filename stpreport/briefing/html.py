@@ -16,8 +16,22 @@ import pandas as pd
 from stpreport.briefing.blocks import Block, call, esc, join, lit
 from stpreport.formatting import money, percent
 
-__all__ = ["Block", "Col", "breakable", "definition_list", "esc", "figure", "join",
-           "key_numbers", "lit", "money_col", "para", "percent_col", "table", "verdict_box"]
+__all__ = [
+    "Block",
+    "Col",
+    "breakable",
+    "definition_list",
+    "esc",
+    "figure",
+    "join",
+    "key_numbers",
+    "lit",
+    "money_col",
+    "para",
+    "percent_col",
+    "table",
+    "verdict_box",
+]
 
 
 @dataclass(frozen=True)
@@ -52,13 +66,21 @@ The text limit keeps a short table of long scheme names from growing taller than
 an unbreakable block cannot do without losing its end."""
 
 
-def table(frame: pd.DataFrame, columns: Sequence[Col], caption: str, *,
-          css: str = "", total: dict[str, str] | None = None) -> Block:
+def table(
+    frame: pd.DataFrame,
+    columns: Sequence[Col],
+    caption: str,
+    *,
+    css: str = "",
+    total: dict[str, str] | None = None,
+) -> Block:
     """A captioned table; values are formatted by their column and then escaped. Wide tables
     scroll inside their own container on a phone instead of the whole page."""
     labels = [c.label or c.key.replace("_", " ").capitalize() for c in columns]  # no empty th
-    head = "".join(f'<th scope="col"{c.css}>{esc(label)}</th>'
-                   for c, label in zip(columns, labels, strict=True))
+    head = "".join(
+        f'<th scope="col"{c.css}>{esc(label)}</th>'
+        for c, label in zip(columns, labels, strict=True)
+    )
     records = frame.to_dict("records")
     rows = []
     for record in records:
@@ -70,17 +92,23 @@ def table(frame: pd.DataFrame, columns: Sequence[Col], caption: str, *,
         foot = f"<tfoot><tr>{cells}</tr></tfoot>"
     # A region that scrolls must be reachable by keyboard and named (axe:
     # scrollable-region-focusable), so the wrapper is focusable and labelled by the caption.
-    html = (f'<div class="table-wrap" role="region" aria-label="{esc(caption)}" tabindex="0">'
-            f'<table class="data {esc(css)}"><caption>{esc(caption)}'
-            f"</caption><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody>{foot}"
-            "</table></div>")
+    html = (
+        f'<div class="table-wrap" role="region" aria-label="{esc(caption)}" tabindex="0">'
+        f'<table class="data {esc(css)}"><caption>{esc(caption)}'
+        f"</caption><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody>{foot}"
+        "</table></div>"
+    )
     typst = call(
-        "stp-table", caption=caption, kind=css,
+        "stp-table",
+        caption=caption,
+        kind=css,
         columns=[{"numeric": c.numeric, "nowrap": c.nowrap} for c in columns],
-        header=labels, rows=[[_typst_cell(c, r) for c in columns] for r in records],
+        header=labels,
+        rows=[[_typst_cell(c, r) for c in columns] for r in records],
         total=[total.get(c.key, "") for c in columns] if total else None,
-        breakable=len(records) > LONG_TABLE or sum(
-            len(str(c.show(r[c.key]))) for r in records for c in columns) > LONG_TABLE_TEXT)
+        breakable=len(records) > LONG_TABLE
+        or sum(len(str(c.show(r[c.key]))) for r in records for c in columns) > LONG_TABLE_TEXT,
+    )
     return Block(html, typst)
 
 
@@ -93,8 +121,8 @@ def breakable(text: str) -> str:
     parts, last = [], 0
     for match in _LONG_WORD.finditer(text):
         word = match.group(0)
-        parts.append(esc(text[last:match.start()]))
-        parts.append("<wbr>".join(esc(word[i:i + 12]) for i in range(0, len(word), 12)))
+        parts.append(esc(text[last : match.start()]))
+        parts.append("<wbr>".join(esc(word[i : i + 12]) for i in range(0, len(word), 12)))
         last = match.end()
     parts.append(esc(text[last:]))
     return "".join(parts)
@@ -103,8 +131,9 @@ def breakable(text: str) -> str:
 def soft_breaks(text: str) -> str:
     """`breakable` for Typst: a zero-width space every 12 characters of a long word (plain
     text, to be passed through `lit`)."""
-    return _LONG_WORD.sub(lambda m: "\u200b".join(
-        m.group(0)[i:i + 12] for i in range(0, len(m.group(0)), 12)), text)
+    return _LONG_WORD.sub(
+        lambda m: "\u200b".join(m.group(0)[i : i + 12] for i in range(0, len(m.group(0)), 12)), text
+    )
 
 
 def _cell(col: Col, record: dict) -> str:
@@ -131,37 +160,55 @@ def figure(svg: str, alt: str, caption: str, data_table: Block | str = "") -> Bl
     `role="img"`); in the PDF the chart is a tagged figure whose image carries the alt text,
     kept on the page of the table that follows it."""
     labelled = svg.replace("<svg", f'<svg role="img" aria-label="{esc(alt)}"', 1)
-    chart = Block(f'<figure class="chart">{labelled}<figcaption>{esc(caption)}</figcaption>'
-                  "</figure>", call("stp-chart", svg, alt=alt, caption=caption))
+    chart = Block(
+        f'<figure class="chart">{labelled}<figcaption>{esc(caption)}</figcaption></figure>',
+        call("stp-chart", svg, alt=alt, caption=caption),
+    )
     body = chart + data_table
     return Block(f'<div class="exhibit">{body.html}</div>', body.typst)
 
 
 def key_numbers(numbers: Sequence[tuple[str, str, str]]) -> Block:
     """The boxed key numbers at the top of a briefing: (label, value, css class) each."""
-    cells = "".join(f'<div class="number {esc(k)}"><span class="label">{esc(label)}</span>'
-                    f'<span class="value">{esc(value)}</span></div>'
-                    for label, value, k in numbers)
-    return Block(f'<div class="numbers">{cells}</div>',
-                 call("stp-numbers", [list(n) for n in numbers]))
+    cells = "".join(
+        f'<div class="number {esc(k)}"><span class="label">{esc(label)}</span>'
+        f'<span class="value">{esc(value)}</span></div>'
+        for label, value, k in numbers
+    )
+    return Block(
+        f'<div class="numbers">{cells}</div>', call("stp-numbers", [list(n) for n in numbers])
+    )
 
 
-def verdict_box(label: str, numbers: Sequence[tuple[str, str, str]], text: str, *,
-                rating: str | None = None, beside: str = "", note: str = "") -> Block:
+def verdict_box(
+    label: str,
+    numbers: Sequence[tuple[str, str, str]],
+    text: str,
+    *,
+    rating: str | None = None,
+    beside: str = "",
+    note: str = "",
+) -> Block:
     """The box that opens a briefing: an optional rating (with `beside` it, e.g. another
     body's rating), the key numbers, the verdict paragraph and a small `note`, kept together
     on page 1."""
     css = f" rating-{esc(rating.replace(' ', '-'))}" if rating else ""
     after = f" {esc(beside)}" if beside else ""
-    line = (f'<p class="rating">Rating: <strong>{esc(rating)}</strong>.{after}</p>'
-            if rating else "")
+    line = f'<p class="rating">Rating: <strong>{esc(rating)}</strong>.{after}</p>' if rating else ""
     inner = key_numbers(numbers) + para(text, "verdict-text")
     if note:
         inner = inner + para(note, "small")
-    return Block(f'<section class="verdict{css}" aria-label="{esc(label)}">{line}'
-                 f"{inner.html}</section>",
-                 call("stp-verdict", rating=rating, numbers=[list(n) for n in numbers],
-                      text=text, beside=beside, note=note))
+    return Block(
+        f'<section class="verdict{css}" aria-label="{esc(label)}">{line}{inner.html}</section>',
+        call(
+            "stp-verdict",
+            rating=rating,
+            numbers=[list(n) for n in numbers],
+            text=text,
+            beside=beside,
+            note=note,
+        ),
+    )
 
 
 def para(text: str, css: str = "") -> Block:
@@ -171,13 +218,17 @@ def para(text: str, css: str = "") -> Block:
 
 def definition_list(items: Sequence[tuple[str, str]], css: str = "") -> Block:
     body = "".join(f"<dt>{esc(k)}</dt><dd>{breakable(v)}</dd>" for k, v in items)
-    return Block(f'<dl class="{esc(css)}">{body}</dl>',
-                 call("stp-defs", [[k, soft_breaks(v)] for k, v in items], kind=css))
+    return Block(
+        f'<dl class="{esc(css)}">{body}</dl>',
+        call("stp-defs", [[k, soft_breaks(v)] for k, v in items], kind=css),
+    )
 
 
-ILLUSTRATIVE = ("Some figures in this briefing are invented for illustration (marked so in the "
-                "data); they are not published figures and must not be quoted as such. "
-                "Published figures are listed with their sources under Method and sources.")
+ILLUSTRATIVE = (
+    "Some figures in this briefing are invented for illustration (marked so in the "
+    "data); they are not published figures and must not be quoted as such. "
+    "Published figures are listed with their sources under Method and sources."
+)
 
 
 ILLUSTRATIVE_FOOTER = "Illustrative figures: not published data"
@@ -185,9 +236,11 @@ ILLUSTRATIVE_FOOTER = "Illustrative figures: not published data"
 
 
 def illustrative_notice() -> Block:
-    return Block('<aside class="illustrative-notice" role="note"><strong>Illustrative '
-                 f"figures.</strong> {esc(ILLUSTRATIVE)}</aside>",
-                 call("stp-notice", "Illustrative figures.", ILLUSTRATIVE))
+    return Block(
+        '<aside class="illustrative-notice" role="note"><strong>Illustrative '
+        f"figures.</strong> {esc(ILLUSTRATIVE)}</aside>",
+        call("stp-notice", "Illustrative figures.", ILLUSTRATIVE),
+    )
 
 
 __all__ += ["ILLUSTRATIVE", "ILLUSTRATIVE_FOOTER", "illustrative_notice", "soft_breaks"]

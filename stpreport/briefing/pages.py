@@ -43,8 +43,9 @@ def _inline(tokens: list[dict]) -> str:
     for t in tokens:
         kind = t["type"]
         if kind in ("text", "codespan", "inline_html"):
-            parts.append(lit(t.get("raw", "")) if kind != "codespan"
-                         else f"raw({lit(t.get('raw', ''))})")
+            parts.append(
+                lit(t.get("raw", "")) if kind != "codespan" else f"raw({lit(t.get('raw', ''))})"
+            )
         elif kind in ("softbreak", "linebreak"):
             parts.append('" "' if kind == "softbreak" else "linebreak()")
         elif kind == "emphasis":
@@ -65,8 +66,7 @@ def _blocks(tokens: list[dict]) -> str:
     for t in tokens:
         kind = t["type"]
         if kind == "heading":
-            out.append(f"#heading(level: {int(t['attrs']['level'])}, "
-                       f"{_inline(t['children'])})\n")
+            out.append(f"#heading(level: {int(t['attrs']['level'])}, {_inline(t['children'])})\n")
         elif kind in ("paragraph", "block_text"):
             out.append(f"#par({_inline(t['children'])})\n")
         elif kind == "list":
@@ -94,14 +94,15 @@ def markdown_typst(source: str) -> str:
 
 
 # -- the PDF --------------------------------------------------------------------------------
-def typst_document(body: str, *, title: str, header: str, illustrative: bool,
-                   version: str) -> str:
+def typst_document(body: str, *, title: str, header: str, illustrative: bool, version: str) -> str:
     """The complete Typst source of a briefing: the frame, then the blocks in cell order."""
     from stpreport.briefing.html import ILLUSTRATIVE_FOOTER
 
     note = ILLUSTRATIVE_FOOTER if illustrative else None
-    frame_call = (f"#show: stp-frame.with(title: {lit(title)}, header: {lit(header)}, "
-                  f"illustrative: {lit(note)}, version: {lit(version)})\n")
+    frame_call = (
+        f"#show: stp-frame.with(title: {lit(title)}, header: {lit(header)}, "
+        f"illustrative: {lit(note)}, version: {lit(version)})\n"
+    )
     return frame() + "\n" + frame_call + body
 
 
@@ -111,8 +112,13 @@ def typst_pdf(source: str) -> bytes:
     fonts are seen."""
     import typst
 
-    return typst.compile(source.encode("utf-8"), format="pdf", pdf_standards=[PDF_STANDARD],
-                         font_paths=list(font_paths()), ignore_system_fonts=True)
+    return typst.compile(
+        source.encode("utf-8"),
+        format="pdf",
+        pdf_standards=[PDF_STANDARD],
+        font_paths=list(font_paths()),
+        ignore_system_fonts=True,
+    )
 
 
 def output_typst(text: str) -> str:
@@ -125,8 +131,11 @@ def output_typst(text: str) -> str:
 def _environment():
     import jinja2
 
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES / "briefing")),
-                              autoescape=True, keep_trailing_newline=True)
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES / "briefing")),
+        autoescape=True,
+        keep_trailing_newline=True,
+    )
 
 
 def html_page(template: str, **context: Any) -> str:
@@ -137,8 +146,15 @@ def html_page(template: str, **context: Any) -> str:
     return _environment().get_template(template).render(**context)
 
 
-def edition_index_page(*, edition: str, packs: Block, national_links: list[tuple[str, str]],
-                       national_status: str, illustrative: bool, version: str) -> str:
+def edition_index_page(
+    *,
+    edition: str,
+    packs: Block,
+    national_links: list[tuple[str, str]],
+    national_status: str,
+    illustrative: bool,
+    version: str,
+) -> str:
     """The edition's index.html: the national briefing's formats and the table of packs, in
     the frame every briefing uses. `packs` is a table block (its HTML already escaped)."""
     from markupsafe import Markup
@@ -148,7 +164,15 @@ def edition_index_page(*, edition: str, packs: Block, national_links: list[tuple
 
     title = f"STP briefings, edition {edition}"
     notice = illustrative_notice().html if illustrative else ""
-    return html_page("edition_index.html.j2", title=title, header=title, version=version,
-                     illustrative=illustrative, css=Markup(CSS), notice=Markup(notice),
-                     packs=Markup(packs.html), national_links=national_links,
-                     national_status=national_status)
+    return html_page(
+        "edition_index.html.j2",
+        title=title,
+        header=title,
+        version=version,
+        illustrative=illustrative,
+        css=Markup(CSS),
+        notice=Markup(notice),
+        packs=Markup(packs.html),
+        national_links=national_links,
+        national_status=national_status,
+    )

@@ -13,8 +13,7 @@ def compare_editions(a: Edition, b: Edition) -> list[str]:
     assert old is not None and new is not None
     try:
         before, after = a.figures(), b.figures()
-        changes = None if before is None or after is None else \
-            figure_changes(before, after, None)
+        changes = None if before is None or after is None else figure_changes(before, after, None)
     except InputError:
         changes = None
     lines = [f"From edition {a.name} to {b.name}"]
@@ -27,12 +26,19 @@ def compare_editions(a: Edition, b: Edition) -> list[str]:
         numbers = []
         for key, label, show, *_ in KEY_NUMBERS:  # main adds how a change is shown
             before, after = old.at[code, key], new.at[code, key]
-            if (key == "rating" and before != after) or (key != "rating" and \
-                    abs(float(after) - float(before)) > 1e-6):
+            if (key == "rating" and before != after) or (
+                key != "rating" and abs(float(after) - float(before)) > 1e-6
+            ):
                 numbers.append(f"{label} {show(before)} -> {show(after)}")
-        figures = [] if changes is None else [
-            f"{r.table} {r.key} {r.column}: {r.before!r} -> {r.after!r}"
-            for r in changes.itertuples() if r.footprint == code]
+        figures = (
+            []
+            if changes is None
+            else [
+                f"{r.table} {r.key} {r.column}: {r.before!r} -> {r.after!r}"
+                for r in changes.itertuples()
+                if r.footprint == code
+            ]
+        )
         if not numbers and not figures:
             continue
         lines.append(f"{code} {name}")

@@ -42,8 +42,11 @@ class WarmKernel:
         # IPC sockets in a folder of this kernel's own: the default ("kernel-ipc-N" in the
         # working directory) lets two workers' kernels pick the same socket names.
         self.socket_dir = self.socket_dir or tempfile.mkdtemp(prefix="stpreport-kernel-")
-        self.km = KernelManager(kernel_name=self.kernel_name, transport="ipc",
-                                ip=os.path.join(self.socket_dir, "kernel"))
+        self.km = KernelManager(
+            kernel_name=self.kernel_name,
+            transport="ipc",
+            ip=os.path.join(self.socket_dir, "kernel"),
+        )
         self.km.start_kernel()
 
     def get(self) -> KernelManager:
@@ -88,8 +91,7 @@ class WarmKernel:
             self.socket_dir = None
 
 
-def execute(input_path: str, parameters: dict[str, Any], kernel: WarmKernel,
-            timeout: int = 600):
+def execute(input_path: str, parameters: dict[str, Any], kernel: WarmKernel, timeout: int = 600):
     """Execute a notebook with parameters in the warm kernel; returns the executed notebook.
 
     Papermill is imported here, not at the top: a worker launches its kernel first and
@@ -100,10 +102,18 @@ def execute(input_path: str, parameters: dict[str, Any], kernel: WarmKernel,
     from stpreport.pipeline.papermill_engine import WarmEngine
 
     papermill_engines.register("stpreport_warm", WarmEngine)  # also when run without installing
-    nb = pm.execute_notebook(input_path, None, parameters=parameters,
-                             engine_name="stpreport_warm", km=kernel.get(), kc=kernel.kc,
-                             progress_bar=False, request_save_on_cell_execute=False,
-                             log_output=False, execution_timeout=timeout)
+    nb = pm.execute_notebook(
+        input_path,
+        None,
+        parameters=parameters,
+        engine_name="stpreport_warm",
+        km=kernel.get(),
+        kc=kernel.kc,
+        progress_bar=False,
+        request_save_on_cell_execute=False,
+        log_output=False,
+        execution_timeout=timeout,
+    )
     count = 0
     for cell in nb.cells:  # a warm kernel keeps counting: number each notebook from 1
         if cell.cell_type == "code" and cell.get("execution_count") is not None:

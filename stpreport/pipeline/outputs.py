@@ -28,14 +28,22 @@ def summary_frame(analysis: Analysis) -> pd.DataFrame:
 def summary_files(analysis: Analysis) -> dict[str, bytes]:
     files = {}
     frame = neutralise_frame(summary_frame(analysis))  # no text a spreadsheet would run
-    files[SUMMARY_CSV] = frame.to_csv(index=False, lineterminator="\n",
-                                      float_format="%.6f").encode("utf-8")
+    files[SUMMARY_CSV] = frame.to_csv(index=False, lineterminator="\n", float_format="%.6f").encode(
+        "utf-8"
+    )
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         frame.to_excel(writer, sheet_name="summary", index=False)
-        notes = pd.DataFrame({"note": [
-            "One row per footprint. Money in £m at 2016/17 prices; p_balance is a probability.",
-            "illustrative = TRUE where any figure behind the row is invented for illustration."]})
+        notes = pd.DataFrame(
+            {
+                "note": [
+                    "One row per footprint. Money in £m at 2016/17 prices; p_balance is a "
+                    "probability; honest_gap_share and coverage are shares.",
+                    "illustrative = TRUE where any figure behind the row is invented for "
+                    "illustration.",
+                ]
+            }
+        )
         notes.to_excel(writer, sheet_name="notes", index=False)
     files[SUMMARY_XLSX] = buffer.getvalue()
     return files
@@ -51,14 +59,19 @@ def snapshot_files(figures: Figures) -> dict[str, bytes]:
     return files
 
 
-def index_file(analysis: Analysis, runs: dict[str, dict], edition: str,
-               formats: tuple[str, ...]) -> dict[str, bytes]:
+def index_file(
+    analysis: Analysis, runs: dict[str, dict], edition: str, formats: tuple[str, ...]
+) -> dict[str, bytes]:
     frame = summary_frame(analysis)
     frame["status"] = [_status(runs.get(code)) for code in frame["code"]]
     columns = [
         Col("code", "Code", nowrap=True),
-        Col("name", "Footprint", clip, href=(lambda r: f"{r['code']}.html")
-            if "html" in formats else None),
+        Col(
+            "name",
+            "Footprint",
+            clip,
+            href=(lambda r: f"{r['code']}.html") if "html" in formats else None,
+        ),
         Col("region", "Region", clip, nowrap=True),
         money_col("honest_gap", "Honest gap"),
         Col("p_balance", "Chance it balances", chance, True),
@@ -69,12 +82,18 @@ def index_file(analysis: Analysis, runs: dict[str, dict], edition: str,
     if "pdf" in formats:
         columns.append(Col("code", "PDF", lambda c: "PDF", href=lambda r: f"{r['code']}.pdf"))
     page = edition_index_page(
-        edition=edition, packs=table(frame, columns, f"{len(frame)} footprints", css="league"),
-        national_links=[(f.upper(), f"{NATIONAL}.{f}") for f in formats] + [
-            (f"Scenarios compared ({f.upper()})", f"{SCENARIOS}.{f}") for f in formats
-            if SCENARIOS in runs],
+        edition=edition,
+        packs=table(frame, columns, f"{len(frame)} footprints", css="league"),
+        national_links=[(f.upper(), f"{NATIONAL}.{f}") for f in formats]
+        + [
+            (f"Scenarios compared ({f.upper()})", f"{SCENARIOS}.{f}")
+            for f in formats
+            if SCENARIOS in runs
+        ],
         national_status=_status(runs.get(NATIONAL)),
-        illustrative=bool(analysis.national["totals"]["illustrative"]), version=__version__)
+        illustrative=bool(analysis.national["totals"]["illustrative"]),
+        version=__version__,
+    )
     return {INDEX: page.encode("utf-8") if isinstance(page, str) else page}
 
 

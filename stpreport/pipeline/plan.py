@@ -56,8 +56,11 @@ def package_fingerprint() -> str:
     """The package's code and templates (not its bundled figures, which are inputs)."""
     parts = [__version__.encode()]
     for path in sorted(PACKAGE_DIR.rglob("*")):
-        if path.suffix in PACKAGE_SUFFIXES and "_project" not in path.parts \
-                and "__pycache__" not in path.parts:
+        if (
+            path.suffix in PACKAGE_SUFFIXES
+            and "_project" not in path.parts
+            and "__pycache__" not in path.parts
+        ):
             parts += [str(path.relative_to(PACKAGE_DIR)).encode(), path.read_bytes()]
     return digest(*parts)
 
@@ -124,21 +127,33 @@ def assumptions_fingerprint(params_path: Path, scenario: Path | None = None) -> 
     return digest(*parts)
 
 
-def inputs_fingerprint(figures: Figures, params_path: Path, scenario: Path | None = None
-                       ) -> str:
+def inputs_fingerprint(figures: Figures, params_path: Path, scenario: Path | None = None) -> str:
     """Everything the summary tables and the analysis cache depend on."""
-    return digest(figures_fingerprint(figures, None).encode(),
-                  assumptions_fingerprint(params_path, scenario).encode(),
-                  package_fingerprint().encode())
+    return digest(
+        figures_fingerprint(figures, None).encode(),
+        assumptions_fingerprint(params_path, scenario).encode(),
+        package_fingerprint().encode(),
+    )
 
 
-def plan_runs(figures: Figures, analysis: Analysis, *, figures_path: Path,
-              params_path: Path,
-              codes: list[str], include_national: bool, formats: tuple[str, ...],
-              edition: str, build_date: str, previous: Path | None,
-              previous_fingerprints: dict[str, str], notebooks: Path | None = None,
-              analysis_cache: Path | None = None, scenario: Path | None = None,
-              scenarios: tuple[Path, ...] = ()) -> list[Run]:
+def plan_runs(
+    figures: Figures,
+    analysis: Analysis,
+    *,
+    figures_path: Path,
+    params_path: Path,
+    codes: list[str],
+    include_national: bool,
+    formats: tuple[str, ...],
+    edition: str,
+    build_date: str,
+    previous: Path | None,
+    previous_fingerprints: dict[str, str],
+    notebooks: Path | None = None,
+    analysis_cache: Path | None = None,
+    scenario: Path | None = None,
+    scenarios: tuple[Path, ...] = (),
+) -> list[Run]:
     """The runs of one edition: each footprint, the national briefing, and (with `scenarios`)
     the comparison of the scenarios against these assumptions. With `scenario`, the runs
     are built under that scenario's assumptions."""
@@ -147,38 +162,53 @@ def plan_runs(figures: Figures, analysis: Analysis, *, figures_path: Path,
         "package": package_fingerprint(),
         "edition": digest(f"{edition}|{build_date}".encode()),
     }
-    base = {"figures": str(figures_path), "params": str(params_path), "edition": edition,
-            "build_date": build_date, "previous": str(previous) if previous else None,
-            "analysis_cache": str(analysis_cache) if analysis_cache else None,
-            "scenario": str(scenario) if scenario else None}
+    base = {
+        "figures": str(figures_path),
+        "params": str(params_path),
+        "edition": edition,
+        "build_date": build_date,
+        "previous": str(previous) if previous else None,
+        "analysis_cache": str(analysis_cache) if analysis_cache else None,
+        "scenario": str(scenario) if scenario else None,
+    }
     runs = []
     folder = notebooks or project_file("notebooks")
     notebook = folder / "footprint.ipynb"
     notebook_print = notebook_fingerprint(notebook)
     for code in codes:
-        components = shared | {"figures": figures_fingerprint(figures, code),
-                               "national_context": national_context(analysis, code),
-                               "notebook": notebook_print,
-                               "previous": previous_fingerprints.get(code, "none")}
-        runs.append(Run(code, notebook, base | {"footprint": code}, components,
-                        _outputs(code, formats)))
+        components = shared | {
+            "figures": figures_fingerprint(figures, code),
+            "national_context": national_context(analysis, code),
+            "notebook": notebook_print,
+            "previous": previous_fingerprints.get(code, "none"),
+        }
+        runs.append(
+            Run(code, notebook, base | {"footprint": code}, components, _outputs(code, formats))
+        )
     if include_national:
         notebook = folder / "national.ipynb"
-        components = shared | {"figures": figures_fingerprint(figures, None),
-                               "notebook": notebook_fingerprint(notebook),
-                               "previous": previous_fingerprints.get(NATIONAL, "none")}
+        components = shared | {
+            "figures": figures_fingerprint(figures, None),
+            "notebook": notebook_fingerprint(notebook),
+            "previous": previous_fingerprints.get(NATIONAL, "none"),
+        }
         runs.append(Run(NATIONAL, notebook, base, components, _outputs(NATIONAL, formats)))
     if scenarios:
         notebook = folder / "scenarios.ipynb"
-        components = shared | {"figures": figures_fingerprint(figures, None),
-                               "notebook": notebook_fingerprint(notebook),
-                               "scenarios": digest(*(f"{p.name}:{file_fingerprint(p)}".encode()
-                                                     for p in scenarios))}
-        parameters = {"scenarios": [str(p) for p in scenarios], "figures": str(figures_path),
-                      "params": str(params_path), "edition": edition, "build_date": build_date,
-                      "links": False}
-        runs.append(Run(SCENARIOS, notebook, parameters, components,
-                        _outputs(SCENARIOS, formats)))
+        components = shared | {
+            "figures": figures_fingerprint(figures, None),
+            "notebook": notebook_fingerprint(notebook),
+            "scenarios": digest(*(f"{p.name}:{file_fingerprint(p)}".encode() for p in scenarios)),
+        }
+        parameters = {
+            "scenarios": [str(p) for p in scenarios],
+            "figures": str(figures_path),
+            "params": str(params_path),
+            "edition": edition,
+            "build_date": build_date,
+            "links": False,
+        }
+        runs.append(Run(SCENARIOS, notebook, parameters, components, _outputs(SCENARIOS, formats)))
     return runs
 
 
@@ -186,8 +216,7 @@ def _outputs(stem: str, formats: tuple[str, ...]) -> tuple[str, ...]:
     return (f"{stem}.ipynb", *(f"{stem}.{f}" for f in formats))
 
 
-def reasons(run: Run, entry: dict | None, present: Callable[[str], bool], force: bool
-            ) -> list[str]:
+def reasons(run: Run, entry: dict | None, present: Callable[[str], bool], force: bool) -> list[str]:
     """Why `run` must run (empty: it is up to date); `present(name)` says whether the edition
     holds the output `name`."""
     if force:

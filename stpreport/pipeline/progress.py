@@ -17,9 +17,15 @@ class Progress:
 
     def __enter__(self) -> Progress:
         if self.interactive:
-            self.bar = RichProgress(TextColumn("building"), BarColumn(), MofNCompleteColumn(),
-                                    TextColumn("{task.fields[last]}"), TimeRemainingColumn(),
-                                    console=Console(stderr=True), transient=True)
+            self.bar = RichProgress(
+                TextColumn("building"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("{task.fields[last]}"),
+                TimeRemainingColumn(),
+                console=Console(stderr=True),
+                transient=True,
+            )
             self.bar.__enter__()
         return self
 

@@ -48,8 +48,7 @@ def _stop(signum, frame) -> None:
     raise SystemExit(128 + signum)  # unwinds through `serve`, which shuts the kernel down
 
 
-def serve(conn: Connection, parent: int | None = None, log_level: int = logging.WARNING
-          ) -> None:
+def serve(conn: Connection, parent: int | None = None, log_level: int = logging.WARNING) -> None:
     """The worker process: start a kernel, say so, then run jobs from `conn` until told to
     stop (None) or the pipe closes. The kernel is shut down however the worker leaves,
     SIGTERM included. A kernel that will not start fails the job it was wanted for, not the
@@ -69,6 +68,7 @@ def serve(conn: Connection, parent: int | None = None, log_level: int = logging.
         import papermill  # noqa: F401  (imported while the kernel starts)
 
         import stpreport.render  # noqa: F401
+
         try:
             kernel.get()
         except Exception as exc:
@@ -114,31 +114,51 @@ def _run(job: dict, kernel: Any) -> dict:
     started = time.perf_counter()
     problem = _kernel_ready(kernel)
     if problem is not None:
-        return {"key": key, "status": "failed",
-                "error": f"a build worker could not start its kernel: {problem}"}
+        return {
+            "key": key,
+            "status": "failed",
+            "error": f"a build worker could not start its kernel: {problem}",
+        }
     try:
         nb = execute(job["notebook"], job["parameters"], kernel)
     except PapermillExecutionError as exc:
         source = textwrap.shorten(" ".join(str(exc.source).split()), 60, placeholder=" …")
-        return {"key": key, "status": "failed",
-                "error": f"cell {exc.cell_index} of {key}.ipynb ({source}): "
-                         f"{exc.ename}: {exc.evalue}"}
+        return {
+            "key": key,
+            "status": "failed",
+            "error": f"cell {exc.cell_index} of {key}.ipynb ({source}): {exc.ename}: {exc.evalue}",
+        }
     except Exception as exc:
         kernel.shutdown()
-        return {"key": key, "status": "failed",
-                "error": f"the kernel failed: {type(exc).__name__}: {exc}"}
+        return {
+            "key": key,
+            "status": "failed",
+            "error": f"the kernel failed: {type(exc).__name__}: {exc}",
+        }
     executed = time.perf_counter()
     try:
         public_parameters(nb, job["parameters"])
-        files = {f"{key}.ipynb": nbformat.writes(nb).encode("utf-8"),
-                 **render_formats(nb, key, tuple(formats))}
+        files = {
+            f"{key}.ipynb": nbformat.writes(nb).encode("utf-8"),
+            **render_formats(nb, key, tuple(formats)),
+        }
     except Exception as exc:  # a rendering failure fails this run alone
-        return {"key": key, "status": "failed",
-                "error": f"rendering failed: {type(exc).__name__}: {exc}"}
+        return {
+            "key": key,
+            "status": "failed",
+            "error": f"rendering failed: {type(exc).__name__}: {exc}",
+        }
     finished = time.perf_counter()
-    return {"key": key, "status": "ok", "worker": os.getpid(), "files": files,
-            "seconds": {"execute": round(executed - started, 3),
-                        "render": round(finished - executed, 3)}}
+    return {
+        "key": key,
+        "status": "ok",
+        "worker": os.getpid(),
+        "files": files,
+        "seconds": {
+            "execute": round(executed - started, 3),
+            "render": round(finished - executed, 3),
+        },
+    }
 
 
 def public_parameters(nb: Any, parameters: dict) -> None:
@@ -148,8 +168,7 @@ def public_parameters(nb: Any, parameters: dict) -> None:
 
     from stpreport.paths import shown_path
 
-    shown = {k: (shown_path(v) if k in PATH_PARAMETERS and v else v)
-             for k, v in parameters.items()}
+    shown = {k: (shown_path(v) if k in PATH_PARAMETERS and v else v) for k, v in parameters.items()}
     meta = nb.metadata.get("papermill", {})
     if "parameters" in meta:
         meta["parameters"] = shown
@@ -159,5 +178,4 @@ def public_parameters(nb: Any, parameters: dict) -> None:
     for cell in nb.cells:
         if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
             language = nb.metadata.get("kernelspec", {}).get("language", "python")
-            cell.source = translate_parameters("python", language, shown,
-                                               "Parameters").rstrip("\n")
+            cell.source = translate_parameters("python", language, shown, "Parameters").rstrip("\n")
