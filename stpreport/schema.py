@@ -162,10 +162,10 @@ def _share(name: str, year: str) -> Column:
 FOOTPRINTS = Table(
     name="footprints",
     meaning="One row per footprint (STP area): who it is and its money in the base year 2016/17. "
-    "At most 300 rows; a code may not be national, index, summary, manifest, figures or "
-    "scenarios.",
+    "At most 5,000 rows (trusts, places or practices, not only the 44 footprints); a code may "
+    "not be national, index, summary, manifest, figures or scenarios.",
     key=("code",),
-    max_rows=300,
+    max_rows=5_000,
     columns=(
         Column("code", "code", "ONS code", "Footprint code, e.g. E54000008.", minimum=None),
         Column("name", "text", "", "Footprint name."),
@@ -197,10 +197,10 @@ FOOTPRINTS = Table(
 
 SCHEMES = Table(
     name="schemes",
-    meaning="One row per savings scheme in a footprint's plan. At most 5,000 rows, and at most "
-    "200 schemes a footprint.",
+    meaning="One row per savings scheme in a footprint's plan. At most 100,000 rows, and at "
+    "most 200 schemes a footprint (each footprint's Monte Carlo is sized by its schemes).",
     key=("scheme_id",),
-    max_rows=5_000,
+    max_rows=100_000,
     footprint_column="footprint",
     columns=(
         Column("footprint", "code", "ONS code", "Code of the footprint whose plan holds it."),
@@ -255,9 +255,9 @@ SCHEMES = Table(
 CONTRACTS = Table(
     name="contracts",
     meaning="Activity growth the plan assumes against what the 2017-19 contracts buy. At most "
-    "1,200 rows.",
+    "20,000 rows.",
     key=("footprint", "activity"),
-    max_rows=1_200,
+    max_rows=20_000,
     footprint_column="footprint",
     columns=(
         Column("footprint", "code", "ONS code", "Code of the footprint."),
