@@ -32,7 +32,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 FIGURES = ROOT / "stpreport" / "data" / "figures"
-TARGETS = {"b": 30.0, "ratio": 8.0, "c": 2.0, "d": 6.0, "memory_mb": 1536.0}
+TARGETS = {"b": 20.0, "ratio": 10.0, "c": 1.0, "d": 4.0, "memory_mb": 1536.0}
+"""Issue 14's targets on two cores (the memory target is issue 6's)."""
 
 
 class PeakMemory:
@@ -317,10 +318,10 @@ def main() -> None:
         lines.append(f"| {name} | {seconds:.1f} | {count} | {per} | {memory:.0f} | {note} |")
     flat = max(p for _, p in scale_rows) / min(p for _, p in scale_rows) - 1
     checks = [
-        ("b <= 30 s", b_seconds <= TARGETS["b"], f"{b_seconds:.1f} s"),
-        ("a / b >= 8", ratio >= TARGETS["ratio"], f"{ratio:.1f}"),
-        ("c <= 2 s", c_seconds <= TARGETS["c"], f"{c_seconds:.1f} s"),
-        ("d <= 6 s", d_seconds <= TARGETS["d"], f"{d_seconds:.1f} s"),
+        (f"b <= {TARGETS['b']:g} s", b_seconds <= TARGETS["b"], f"{b_seconds:.1f} s"),
+        (f"a / b >= {TARGETS['ratio']:g}", ratio >= TARGETS["ratio"], f"{ratio:.1f}"),
+        (f"c <= {TARGETS['c']:g} s", c_seconds <= TARGETS["c"], f"{c_seconds:.1f} s"),
+        (f"d <= {TARGETS['d']:g} s", d_seconds <= TARGETS["d"], f"{d_seconds:.1f} s"),
         (
             "peak memory <= 1.5 GB",
             max(r[3] for r in rows[1:]) <= TARGETS["memory_mb"],
