@@ -48,6 +48,14 @@ def file_fingerprint(path: Path) -> str:
     return digest(Path(path).read_bytes())
 
 
+def assumptions_fingerprint(params_path: Path, scenario: Path | None = None) -> str:
+    """The assumptions: the params file, and the scenario file applied to it if any."""
+    params = file_fingerprint(Path(params_path))
+    if not scenario:
+        return params
+    return digest(params.encode(), file_fingerprint(Path(scenario)).encode())
+
+
 def notebook_fingerprint(path: Path) -> str:
     """The notebook's cell sources and types only: outputs and metadata do not count."""
     notebook = json.loads(Path(path).read_text(encoding="utf-8"))

@@ -64,10 +64,3 @@ def dashboard_ratings() -> pd.Series:
     return pd.Series(
         [DASHBOARD_BANDS[int(v)] for v in rows["value"]], index=rows["code"], dtype=object
     )
-
-
-def first_value(code: str, field: str) -> dict | None:
-    """The first published row of `field` for `code`, or None."""
-    rows = published_for(code)
-    rows = rows[rows["field"] == field]
-    return None if rows.empty else rows.iloc[0].to_dict()

@@ -119,6 +119,7 @@ def _trajectory(
     a: Assumptions,
     extra: dict[str, pd.DataFrame],
     scored: pd.DataFrame,
+    phase: np.ndarray,
     by_year: pd.DataFrame,
 ) -> pd.DataFrame:
     """Year by year: cost, funding and gap, the extra costs, planned and expected savings as
@@ -127,7 +128,6 @@ def _trajectory(
     for name, frame in extra.items():
         long = frame.stack().rename(name).rename_axis(["code", "year"]).reset_index()
         t = t.merge(long, on=["code", "year"], how="left")
-    phase = phasing(scored)
     for name, values in (
         ("planned", scored["planned_saving"].to_numpy(float)),
         ("expected", scored["expected"].to_numpy(float)),
@@ -181,7 +181,7 @@ def analyse(figures: Figures, a: Assumptions) -> Analysis:
         },
         index=mismatch.index,
     )
-    sim = simulate(scored, fp, recovery + contracts, a)
+    sim = simulate(scored, fp, recovery + contracts, a, phase)
 
     s = fp.set_index("code")[["name", "region", "population"]].copy()
     s = s.join(pos.frame).join(_scheme_totals(scored, codes)).join(sim.summary)
@@ -214,7 +214,7 @@ def analyse(figures: Figures, a: Assumptions) -> Analysis:
     s["illustrative"] = _illustrative(figures, codes)
     s["stated_gap_published"] = _stated_gap_published(figures, codes)
     trajectory = _trajectory(
-        figures, a, {"recovery": recovery, "contracts": contracts}, scored, sim.by_year
+        figures, a, {"recovery": recovery, "contracts": contracts}, scored, phase, sim.by_year
     )
     s["first_break_year"] = _first_break(trajectory, codes)
     summary = s[[c for c in SUMMARY_COLUMNS if c != "code"]]

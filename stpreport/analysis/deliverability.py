@@ -26,7 +26,6 @@ import pandas as pd
 from stpreport.assumptions import Assumptions
 
 TARGET_YEAR_START = dt.date(2020, 4, 1)
-ODDS = ("or_evidence", "or_clinical")
 GATES = ("f_capital", "f_political", "f_consultation", "f_origin")
 PULLS = ("capital", "political", "consultation", "clinical", "evidence", "balancing")
 """Codes of the factors that can pull a scheme below a typical scheme of its kind."""

@@ -16,41 +16,52 @@ from stpreport.inputs import Figures
 NATIONAL = "national"
 
 
+BASE_RATE = "deliverability.base_rate."
+SETTINGS = {
+    "growth.demand": (lambda a: a.demand_growth, lambda a, v: replace(a, demand_growth=v)),
+    "growth.cost": (lambda a: a.cost_growth, lambda a, v: replace(a, cost_growth=v)),
+    # a shift of every year's growth: its own value is no shift
+    "growth.funding": (
+        lambda a: 0.0,
+        lambda a, v: replace(a, funding_growth={y: g + v for y, g in a.funding_growth.items()}),
+    ),
+    "deliverability.national_capital_pot": (
+        lambda a: a.national_capital_pot,
+        lambda a, v: replace(a, national_capital_pot=v),
+    ),
+    "standards.recovery_cost": (
+        lambda a: a.recovery_cost,
+        lambda a, v: replace(a, recovery_cost=v),
+    ),
+    "deliverability.origin.balancing": (
+        lambda a: a.origin["balancing"],
+        lambda a, v: replace(a, origin={**a.origin, "balancing": v}),
+    ),
+}
+"""How to read and set each assumption a sensitivity may vary (besides the base rates)."""
+
+
+def _setting(a: Assumptions, key: str):
+    if key.startswith(BASE_RATE) and key[len(BASE_RATE) :] in a.base_rate:
+        category = key[len(BASE_RATE) :]
+        return (
+            lambda a: a.base_rate[category],
+            lambda a, v: replace(a, base_rate={**a.base_rate, category: v}),
+        )
+    if key in SETTINGS:
+        return SETTINGS[key]
+    raise KeyError(f"no sensitivity for {key!r}")
+
+
 def vary(a: Assumptions, key: str, value: float) -> Assumptions:
     """The assumptions with `key` (one of assumptions.SENSITIVITY_KEYS) set to `value`;
     for growth.funding, `value` shifts every year's growth."""
-    if key == "growth.demand":
-        return replace(a, demand_growth=value)
-    if key == "growth.cost":
-        return replace(a, cost_growth=value)
-    if key == "growth.funding":
-        return replace(a, funding_growth={y: g + value for y, g in a.funding_growth.items()})
-    if key == "deliverability.national_capital_pot":
-        return replace(a, national_capital_pot=value)
-    if key == "standards.recovery_cost":
-        return replace(a, recovery_cost=value)
-    if key == "deliverability.origin.balancing":
-        return replace(a, origin={**a.origin, "balancing": value})
-    prefix = "deliverability.base_rate."
-    if key.startswith(prefix) and key[len(prefix) :] in a.base_rate:
-        return replace(a, base_rate={**a.base_rate, key[len(prefix) :]: value})
-    raise KeyError(f"no sensitivity for {key!r}")
+    return _setting(a, key)[1](a, value)
 
 
 def base_value(a: Assumptions, key: str) -> float:
     """The assumption's own value (for growth.funding, the shift: 0)."""
-    return (
-        {
-            "growth.demand": a.demand_growth,
-            "growth.cost": a.cost_growth,
-            "growth.funding": 0.0,
-            "deliverability.national_capital_pot": a.national_capital_pot,
-            "standards.recovery_cost": a.recovery_cost,
-            "deliverability.origin.balancing": a.origin["balancing"],
-        }.get(key)
-        if not key.startswith("deliverability.base_rate.")
-        else a.base_rate[key.rsplit(".", 1)[1]]
-    )
+    return _setting(a, key)[0](a)
 
 
 def sensitivity(figures: Figures, a: Assumptions, base: pd.Series) -> pd.DataFrame:

@@ -202,14 +202,19 @@ class Simulation:
 
 
 def simulate(
-    scored: pd.DataFrame, footprints: pd.DataFrame, extra: pd.DataFrame, a: Assumptions
+    scored: pd.DataFrame,
+    footprints: pd.DataFrame,
+    extra: pd.DataFrame,
+    a: Assumptions,
+    phase: np.ndarray | None = None,
 ) -> Simulation:
     """Every footprint in `footprints` and the nation from one set of joint draws.
-    `extra` is footprint x YEARS: recovery and contracts costs added to the gap."""
+    `extra` is footprint x YEARS: recovery and contracts costs added to the gap; `phase` is
+    `phasing(scored)`, computed here unless the caller has it."""
     values, rows = np.unique(scored["p"].to_numpy(float), return_inverse=True)
     tables = _beta_tables(values, a.concentration) if len(values) else np.zeros((0, GRID))
     by_footprint = scored.groupby("footprint").indices
-    phase = phasing(scored)
+    phase = phasing(scored) if phase is None else phase
     drivers = Drivers.draw(a)
     codes = list(footprints["code"])
     fp = footprints.set_index("code")

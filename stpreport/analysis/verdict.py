@@ -34,9 +34,10 @@ def rating(gap_share: float, coverage: float, bands: tuple[RatingBand, ...]) -> 
 def drivers(row: dict, undelivered: pd.Series) -> list[tuple[str, float]]:
     """The parts of one footprint's honest gap (£m), largest first: the do-nothing gap its
     plan does not claim to close (`unplanned_gap`), standards recovery (`recovery_cost`), the
-    contracts mismatch, and the planned savings that will not be delivered, per category
-    (`undelivered:<category>`). Parts of zero or less are left out; a plan that claims more
-    than its do-nothing gap has a negative unplanned gap, which is left out too."""
+    part of the contracts mismatch that spends planned savings (`contract_cost`), and the
+    planned savings that will not be delivered, per category (`undelivered:<category>`).
+    Parts of zero or less are left out; a plan that claims more than its do-nothing gap has a
+    negative unplanned gap, which is left out too."""
     parts = [
         ("unplanned_gap", row["do_nothing_gap"] - row["planned_savings"]),
         ("recovery_cost", row["recovery_cost"]),

@@ -10,7 +10,7 @@ from pathlib import Path
 from stpreport import __version__
 from stpreport.analysis import Analysis, analyse
 from stpreport.assumptions import Assumptions, default_assumptions_path
-from stpreport.fingerprint import digest, figures_fingerprint, file_fingerprint
+from stpreport.fingerprint import assumptions_fingerprint, figures_fingerprint
 from stpreport.inputs import Figures, bundled_figures_path, load_figures
 from stpreport.paths import shown_path
 from stpreport.scenarios import scenario_assumptions
@@ -83,19 +83,17 @@ def load_context(
         loaded = _load(str(figures_path), str(params_path), scenario or None, mtimes)
     today = dt.date.today().isoformat()
     title = ""
-    fingerprint = file_fingerprint(params_path)
     if scenario:
         from stpreport.scenarios import load_scenario
 
         title = load_scenario(scenario, params_path).title
-        fingerprint = digest(fingerprint.encode(), file_fingerprint(Path(scenario)).encode())
     return Context(
         *loaded,
         edition=edition or today,
         build_date=build_date or edition or today,
         figures_path=shown_path(figures_path),
         params_path=shown_path(params_path),
-        assumptions_fingerprint=fingerprint,
+        assumptions_fingerprint=assumptions_fingerprint(params_path, scenario),
         scenario=title,
     )
 

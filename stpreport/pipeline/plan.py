@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from stpreport import __version__
 from stpreport.fingerprint import (
+    assumptions_fingerprint,
     digest,
     figures_fingerprint,
     file_fingerprint,
@@ -117,14 +118,6 @@ def _rows(frame, column: str, code: str):
 
 def national_context(analysis: Analysis, code: str) -> str:
     return digest(json.dumps(national_slice(analysis, code), sort_keys=True).encode())
-
-
-def assumptions_fingerprint(params_path: Path, scenario: Path | None = None) -> str:
-    """The assumptions: the params file, and the scenario file applied to it if any."""
-    parts = [file_fingerprint(params_path).encode()]
-    if scenario:
-        parts.append(file_fingerprint(scenario).encode())
-    return digest(*parts)
 
 
 def inputs_fingerprint(figures: Figures, params_path: Path, scenario: Path | None = None) -> str:
