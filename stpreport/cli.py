@@ -318,8 +318,33 @@ def _build_arguments(command):
 
 @main.command()
 @_build_arguments
+@click.option(
+    "--executor",
+    type=click.Choice(["local", "dask"]),
+    default="local",
+    show_default=True,
+    help="Where the briefings run: worker processes here, or Dask (pip install -e '.[dask]').",
+)
+@click.option(
+    "--scheduler",
+    metavar="ADDRESS",
+    help="With --executor dask: a running Dask scheduler (e.g. tcp://10.0.0.5:8786); "
+    "without it, a local cluster of --jobs workers.",
+)
 def build(
-    figures, params, out, edition, only, formats, jobs, force, notebooks, replace, scenarios
+    figures,
+    params,
+    out,
+    edition,
+    only,
+    formats,
+    jobs,
+    force,
+    notebooks,
+    replace,
+    scenarios,
+    executor,
+    scheduler,
 ) -> None:
     """Build every briefing (HTML, PDF, executed notebook), the index and the summaries; with
     --scenario, also every briefing under each scenario, and their comparison."""
@@ -328,9 +353,12 @@ def build(
     from stpreport.scenarios import load_scenarios
 
     scenarios = _scenario_files(scenarios)
+    if scheduler and executor != "dask":
+        raise click.UsageError("--scheduler is for --executor dask")
     options = _build_options(
         figures, params, out, edition, only, formats, jobs, force, notebooks, replace, scenarios
     )
+    options = dataclasses.replace(options, executor=executor, scheduler=scheduler)
     results = []
     try:
         with _exit_on_bad_inputs("Nothing was built: the inputs above must be fixed first."):

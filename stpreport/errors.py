@@ -22,3 +22,8 @@ class NotAnEdition(StpreportError):
 
 class EditionRefused(StpreportError):
     """The edition cannot be written as asked: an unsafe name, other figures, a planted link."""
+
+
+class ExecutorUnavailable(StpreportError):
+    """The executor asked for cannot run: Dask is not installed, or its scheduler is out of
+    reach."""

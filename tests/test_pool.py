@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 from helpers import copy_figures
 
-from stpreport.pipeline.pool import run_jobs
-from stpreport.pipeline.runner import BuildOptions, analysis, job_for, prepare, run_build
+from stpreport.pipeline.pool import run_tasks
+from stpreport.pipeline.runner import BuildOptions, analysis, prepare, run_build, tasks_for
+from stpreport.pipeline.task import Batch, Blob, Task
 
 ROOT = Path(__file__).resolve().parent.parent
 CODES = ["E54000008", "E54000031", "E54000041"]
@@ -33,21 +34,22 @@ def figures(tmp_path_factory) -> Path:
 
 
 def fake_worker(conn, parent, level):
-    """A worker without a kernel: answers each job at once; dies on the job keyed 'die'."""
+    """A worker without a kernel: answers each task at once; dies on the task keyed 'die'."""
     conn.send({"status": "ready"})
-    while (job := conn.recv()) is not None:
-        if job["key"] == "die":
+    while (message := conn.recv()) is not None:
+        task, _ = message
+        if task.key == "die":
             os.kill(os.getpid(), signal.SIGKILL)
-        conn.send(
-            {"key": job["key"], "status": "ok", "worker": os.getpid(), "build": job.get("build")}
-        )
+        conn.send({"key": task.key, "status": "ok", "worker": os.getpid(), "build": task.build})
 
 
 def test_a_dying_worker_fails_its_job_alone_and_is_replaced():
     results: dict[str, dict] = {}
-    jobs = [{"key": k} for k in ("a", "die", "b", "c", "d")]
-    run_jobs(
-        jobs, 1, lambda job, result: results.setdefault(job["key"], result), target=fake_worker
+    batch = Batch()
+    notebook = batch.add_blob(Blob("fake.ipynb", (("", b"{}"),)))
+    batch.tasks = [Task(k, notebook, {}, {}, {}, ("html",)) for k in ("a", "die", "b", "c", "d")]
+    run_tasks(
+        batch, 1, lambda task, result: results.setdefault(task.key, result), target=fake_worker
     )
     assert results["die"] == {
         "key": "die",
@@ -65,10 +67,10 @@ def test_workers_return_bytes_and_write_nothing(tmp_path, figures):
     prepared = prepare(options)
     analysis(prepared)  # the cache the notebooks read, as a build writes it
     results: dict[str, dict] = {}
-    run_jobs(
-        [job_for(r, options.formats, "t") for r in prepared.runs[:1]],
+    run_tasks(
+        tasks_for(prepared.runs[:1], options.formats, "t"),
         1,
-        lambda job, result: results.setdefault(job["key"], result),
+        lambda task, result: results.setdefault(task.key, result),
     )
     (result,) = results.values()
     assert result["status"] == "ok" and result["build"] == "t", result

@@ -22,6 +22,15 @@ from jupyter_client import KernelManager
 
 WARM_UP = "import stpreport.briefing.footprint, stpreport.briefing.national"
 
+RESET = "%reset -f\nimport matplotlib.pyplot as _plt\n_plt.close('all')\ndel _plt"
+
+
+def prelude(aliases: dict[str, str]) -> str:
+    """The code run before a notebook's first cell: the reset, and how to show the staged
+    inputs' paths (`paths.show_as`). The aliases are strings, written as Python literals."""
+    aliases = {str(k): str(v) for k, v in aliases.items()}
+    return f"{RESET}\nimport stpreport.paths as _p\n_p.show_as({aliases!r})\ndel _p"
+
 
 class WarmKernel:
     """One kernel, started on first use and again if it dies; a context manager that shuts it
@@ -91,8 +100,15 @@ class WarmKernel:
             self.socket_dir = None
 
 
-def execute(input_path: str, parameters: dict[str, Any], kernel: WarmKernel, timeout: int = 600):
+def execute(
+    input_path: str,
+    parameters: dict[str, Any],
+    kernel: WarmKernel,
+    timeout: int = 600,
+    aliases: dict[str, str] | None = None,
+):
     """Execute a notebook with parameters in the warm kernel; returns the executed notebook.
+    `aliases` says how the briefing shows each staged input's path (`paths.show_as`).
 
     Papermill is imported here, not at the top: a worker launches its kernel first and
     imports Papermill while the kernel starts."""
@@ -109,6 +125,7 @@ def execute(input_path: str, parameters: dict[str, Any], kernel: WarmKernel, tim
         engine_name="stpreport_warm",
         km=kernel.get(),
         kc=kernel.kc,
+        aliases=aliases or {},
         progress_bar=False,
         request_save_on_cell_execute=False,
         log_output=False,

@@ -10,14 +10,16 @@ from papermill.clientwrap import PapermillNotebookClient
 from papermill.engines import NBClientEngine
 from papermill.utils import merge_kwargs, remove_args
 
-RESET = "%reset -f\nimport matplotlib.pyplot as _plt\n_plt.close('all')\ndel _plt"
+from stpreport.pipeline.engine import RESET, prelude
 
 
 class WarmClient(PapermillNotebookClient):
-    """Runs the reset before the notebook's first cell."""
+    """Runs the prelude (the reset) before the notebook's first cell."""
+
+    prelude_code = RESET
 
     def papermill_execute_cells(self):
-        self.wait_for_reply(self.kc.execute(RESET, silent=True, store_history=False))
+        self.wait_for_reply(self.kc.execute(self.prelude_code, silent=True, store_history=False))
         return super().papermill_execute_cells()
 
 
@@ -45,6 +47,7 @@ class WarmEngine(NBClientEngine):
         **kwargs,
     ):
         km, kc = kwargs.pop("km"), kwargs.pop("kc")
+        aliases = kwargs.pop("aliases", None) or {}
         kwargs = remove_args(["input_path", "timeout", "startup_timeout"], **kwargs)
         final = merge_kwargs(
             kwargs,
@@ -57,4 +60,5 @@ class WarmEngine(NBClientEngine):
         )
         client = WarmClient(nb_man, km=km, **final)
         client.kc = kc
+        client.prelude_code = prelude(aliases)
         return client.execute(cleanup_kc=False)

@@ -9,7 +9,10 @@ lives for the whole build.
 `concurrent.futures` is not used: there one worker that dies breaks every job still queued,
 where here it fails only the job it was running, and a replacement takes over the rest.
 
-A job goes to a worker only once the worker says it is ready, so a worker still starting up
+Tasks (`task.py`) are self-contained: a task names its inputs by digest, and each worker is
+sent a blob (the figures, the analysis) the first time one of its tasks needs it.
+
+A task goes to a worker only once the worker says it is ready, so a worker still starting up
 never holds a job another worker could already run. Workers stay in this process's group (a
 Ctrl-C or a kill of the group reaches them) and ask Linux to stop them when this process dies
 (`worker.die_with_parent`); their kernels poll their parent and follow within a second.
@@ -22,10 +25,11 @@ import multiprocessing
 import os
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
+from stpreport.pipeline.task import Batch, Task
 from stpreport.pipeline.worker import serve
 
 log = logging.getLogger(__name__)
@@ -39,27 +43,30 @@ class _Worker:
     conn: Connection
     ready: bool = False  # it can take a job
     leaving: bool = False  # told to stop
-    job: dict | None = None  # the job it is running
+    job: Task | None = None  # the task it is running
+    sent: set[str] = field(default_factory=set)  # the blobs it holds
 
 
-def run_jobs(
-    jobs: list[dict] | Callable[[], list[dict]],
+def run_tasks(
+    batch: Batch | Callable[[], Batch],
     workers: int,
-    on_result: Callable[[dict, dict], None],
+    on_result: Callable[[Task, dict], None],
     meanwhile: Callable[[], None] = lambda: None,
     target: Callable[..., None] = serve,
 ) -> None:
-    """Run every job in worker processes, calling `on_result(job, result)` here as each ends.
+    """Run every task in worker processes, calling `on_result(task, result)` here as each
+    ends.
 
-    `meanwhile` runs in this process while the first workers start; no job is handed out
-    before it returns. `jobs` may be a function that returns them: then `workers` workers
-    start first and it is called (after `meanwhile`) while their kernels warm up; workers
-    left without a job stop. A worker that dies fails the job it was running, and is
-    replaced.
+    `meanwhile` runs in this process while the first workers start; no task is handed out
+    before it returns. `batch` may be a function that returns the tasks: then `workers`
+    workers start first and it is called (after `meanwhile`) while their kernels warm up;
+    workers left without a task stop. A worker that dies fails the task it was running, and
+    is replaced.
     `target` is the worker's body (`worker.serve`; tests pass a fake).
     """
     context = multiprocessing.get_context("spawn")
-    pending: deque[dict] = deque() if callable(jobs) else deque(jobs)
+    tasks = Batch() if callable(batch) else batch
+    pending: deque[Task] = deque(tasks.tasks)
     live: list[_Worker] = []
     level = logging.getLogger("stpreport").getEffectiveLevel()
 
@@ -79,11 +86,13 @@ def run_jobs(
 
     def give(worker: _Worker) -> None:
         if pending and worker.ready and worker.job is None and not worker.leaving:
-            worker.job = pending.popleft()
-            worker.conn.send(worker.job)
+            worker.job = task = pending.popleft()
+            needs = tasks.needs(task)
+            worker.conn.send((task, {d: b for d, b in needs.items() if d not in worker.sent}))
+            worker.sent |= set(needs)
 
-    def fail(job: dict, error: str) -> None:
-        on_result(job, {"key": job["key"], "status": "failed", "error": error})
+    def fail(task: Task, error: str) -> None:
+        on_result(task, {"key": task.key, "status": "failed", "error": error})
 
     def retire(worker: _Worker) -> None:
         worker.leaving = True
@@ -110,7 +119,7 @@ def run_jobs(
             "worker %d died (%s)%s",
             worker.process.pid,
             how,
-            f" running {worker.job['key']}" if worker.job else "",
+            f" running {worker.job.key}" if worker.job else "",
         )
         if worker.job is not None:
             fail(worker.job, f"the build worker running it died ({how})")
@@ -121,11 +130,12 @@ def run_jobs(
             log.info("replacing worker %d", worker.process.pid)
 
     try:
-        if callable(jobs):
+        if callable(batch):
             for _ in range(workers):
                 start()
             meanwhile()
-            pending.extend(jobs())
+            tasks = batch()
+            pending.extend(tasks.tasks)
         else:
             top_up()
             meanwhile()

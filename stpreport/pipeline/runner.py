@@ -33,9 +33,10 @@ from stpreport.inputs import Figures, bundled_figures_path, load_figures
 from stpreport.paths import shown_path
 from stpreport.pipeline import cache
 from stpreport.pipeline.edition import INDEX, SUMMARY_CSV, SUMMARY_XLSX, Edition, now
+from stpreport.pipeline.executors import executor_for
 from stpreport.pipeline.outputs import index_file, snapshot_files, summary_files
 from stpreport.pipeline.plan import NATIONAL, Run, inputs_fingerprint, plan_runs, reasons
-from stpreport.pipeline.pool import run_jobs
+from stpreport.pipeline.task import Batch, Task, task_for
 from stpreport.problems import InputError, Problem
 from stpreport.scenarios import load_scenarios, scenario_assumptions
 
@@ -57,6 +58,8 @@ class BuildOptions:
     scenario: Path | None = None  # build under this scenario's assumptions
     scenarios: tuple[Path, ...] = ()  # and compare these scenarios in this (base) edition
     cache: Path | None = None  # the analysis cache's folder (default: `cache.cache_dir()`)
+    executor: str = "local"  # where the briefings run: "local" or "dask" (`executors.py`)
+    scheduler: str | None = None  # with "dask": a running scheduler's address
 
 
 @dataclass
@@ -378,16 +381,14 @@ def _write_tables(prepared: Prepared) -> None:
     prepared.edition.write_all(summary_files(result))
 
 
-def job_for(run: Run, formats: tuple[str, ...], build: str = "") -> dict:
-    """What a worker needs to build one run (`worker.run_job`); `build` is the token of the
-    build that holds the edition, which a result must carry to be written."""
-    return {
-        "key": run.key,
-        "notebook": str(run.notebook),
-        "parameters": run.parameters,
-        "formats": formats,
-        "build": build,
-    }
+def tasks_for(runs: list[Run], formats: tuple[str, ...], build: str = "") -> Batch:
+    """The self-contained tasks of `runs` (`task.py`), the longest (national) first; `build`
+    is the token of the build that holds the edition, which a result must carry to be
+    written."""
+    batch = Batch()
+    for run in sorted(runs, key=lambda r: r.key != NATIONAL):
+        task_for(batch, run.key, run.notebook, run.parameters, formats, build)
+    return batch
 
 
 def _execute(
@@ -397,24 +398,24 @@ def _execute(
     progress: Callable[[int, int, str, dict], None],
     meanwhile: Callable[[], None] = lambda: None,
 ) -> dict[str, str]:
-    """Run `todo` in worker processes (`pool.py`); `meanwhile` runs here while they start.
-    `todo` may be a function that works the runs out: then as many workers as there could be
-    runs start first, and it is called while they warm up. Each result's files are written
-    here, into the edition this build holds."""
+    """Run `todo` on the build's executor (`executors.py`: the local pool, or Dask);
+    `meanwhile` runs here while its workers start. `todo` may be a function that works the
+    runs out: then as many workers as there could be runs start first, and it is called
+    while they warm up. Each result's files are written here, into the edition this build
+    holds."""
     edition, options = prepared.edition, prepared.options
     failed: dict[str, str] = {}
     runs: dict[str, Run] = {}
     total = [0]
     token = secrets.token_hex(8)
 
-    def jobs_of(todo: list[Run]) -> list[dict]:
+    def tasks_of(todo: list[Run]) -> Batch:
         runs.update((r.key, r) for r in todo)
         total[0] = len(todo)
-        ordered = sorted(todo, key=lambda r: r.key != NATIONAL)  # the longest run first
-        return [job_for(r, options.formats, token) for r in ordered]
+        return tasks_for(todo, options.formats, token)
 
-    def finished(job: dict, result: dict) -> None:
-        run = runs.pop(job["key"])
+    def finished(task: Task, result: dict) -> None:
+        run = runs.pop(task.key)
         files = result.pop("files", None)
         if result["status"] == "ok":
             if result.get("build") != token or set(files or {}) != set(run.outputs):
@@ -439,14 +440,10 @@ def _execute(
         edition.write_manifest(manifest)
         progress(total[0] - len(runs), total[0], run.key, result)
 
+    executor = executor_for(options.executor, options.jobs, options.scheduler)
     if callable(todo):
         plan = todo
-        run_jobs(
-            lambda: jobs_of(plan()),
-            max(1, min(options.jobs, prepared.candidates)),
-            finished,
-            meanwhile,
-        )
+        executor.run(lambda: tasks_of(plan()), prepared.candidates, finished, meanwhile)
     else:
-        run_jobs(jobs_of(todo), max(1, min(options.jobs, len(todo))), finished, meanwhile)
+        executor.run(tasks_of(todo), len(todo), finished, meanwhile)
     return failed

@@ -15,6 +15,7 @@ kernel, polling its own parent, follows within a second.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import logging
@@ -27,11 +28,11 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
+from stpreport.pipeline.task import Blob, Stage, Task, staged
+
 log = logging.getLogger(__name__)
 
 PR_SET_PDEATHSIG = 1
-PATH_PARAMETERS = ("figures", "params", "previous", "analysis_cache")
-"""Parameters that hold a local path: shown in the executed notebook as `shown_path` does."""
 
 
 def die_with_parent(parent: int) -> None:
@@ -60,7 +61,8 @@ def serve(conn: Connection, parent: int | None = None, log_level: int = logging.
     logging.getLogger("stpreport").setLevel(log_level)
     from stpreport.pipeline.engine import WarmKernel
 
-    with WarmKernel() as kernel:
+    stage, held = Stage(), {}  # the inputs staged for the notebooks, and as sent
+    with WarmKernel() as kernel, contextlib.closing(stage):
         try:
             kernel.start()
         except Exception as exc:  # tried again by the first job
@@ -81,7 +83,9 @@ def serve(conn: Connection, parent: int | None = None, log_level: int = logging.
                 break
             if job is None:
                 break
-            conn.send(run_job(job, kernel))
+            task, blobs = job
+            held.update(blobs)
+            conn.send(run_task(task, held, kernel, stage))
 
 
 def _kernel_ready(kernel: Any) -> str | None:
@@ -97,60 +101,59 @@ def _kernel_ready(kernel: Any) -> str | None:
     return error
 
 
-def run_job(job: dict, kernel: Any) -> dict:
+def run_task(task: Task, blobs: dict[str, Blob], kernel: Any, stage: Stage) -> dict:
     """Execute one briefing and render it; returns its files as bytes, never raises. The
-    result carries the job's build token: the main process writes only its own build's."""
-    return _run(job, kernel) | {"build": job.get("build")}
+    result carries the task's build token: the main process writes only its own build's."""
+    return _run(task, blobs, kernel, stage) | {"key": task.key, "build": task.build}
 
 
-def _run(job: dict, kernel: Any) -> dict:
+def _failed(error: str) -> dict:
+    return {"status": "failed", "error": error}
+
+
+def _run(task: Task, blobs: dict[str, Blob], kernel: Any, stage: Stage) -> dict:
     import nbformat
     from papermill.exceptions import PapermillExecutionError
 
+    from stpreport import __version__
     from stpreport.pipeline.engine import execute
     from stpreport.render import render_formats
 
-    key, formats = job["key"], job["formats"]
+    key = task.key
     started = time.perf_counter()
+    if task.version != __version__:
+        return _failed(
+            f"the build worker runs stpreport {__version__}, the build {task.version}: "
+            "install the same version on every worker"
+        )
+    try:
+        notebook, parameters, aliases = staged(task, blobs, stage)
+    except (OSError, ValueError) as exc:
+        return _failed(f"the build worker could not stage its inputs: {exc}")
     problem = _kernel_ready(kernel)
     if problem is not None:
-        return {
-            "key": key,
-            "status": "failed",
-            "error": f"a build worker could not start its kernel: {problem}",
-        }
+        return _failed(f"a build worker could not start its kernel: {problem}")
     try:
-        nb = execute(job["notebook"], job["parameters"], kernel)
+        nb = execute(str(notebook), parameters, kernel, aliases=aliases)
     except PapermillExecutionError as exc:
         source = textwrap.shorten(" ".join(str(exc.source).split()), 60, placeholder=" …")
-        return {
-            "key": key,
-            "status": "failed",
-            "error": f"cell {exc.cell_index} of {key}.ipynb ({source}): {exc.ename}: {exc.evalue}",
-        }
+        return _failed(
+            f"cell {exc.cell_index} of {key}.ipynb ({source}): {exc.ename}: {exc.evalue}"
+        )
     except Exception as exc:
         kernel.shutdown()
-        return {
-            "key": key,
-            "status": "failed",
-            "error": f"the kernel failed: {type(exc).__name__}: {exc}",
-        }
+        return _failed(f"the kernel failed: {type(exc).__name__}: {exc}")
     executed = time.perf_counter()
     try:
-        public_parameters(nb, job["parameters"])
+        public_parameters(nb, task.shown)
         files = {
             f"{key}.ipynb": nbformat.writes(nb).encode("utf-8"),
-            **render_formats(nb, key, tuple(formats)),
+            **render_formats(nb, key, tuple(task.formats)),
         }
     except Exception as exc:  # a rendering failure fails this run alone
-        return {
-            "key": key,
-            "status": "failed",
-            "error": f"rendering failed: {type(exc).__name__}: {exc}",
-        }
+        return _failed(f"rendering failed: {type(exc).__name__}: {exc}")
     finished = time.perf_counter()
     return {
-        "key": key,
         "status": "ok",
         "worker": os.getpid(),
         "files": files,
@@ -161,15 +164,13 @@ def _run(job: dict, kernel: Any) -> dict:
     }
 
 
-def public_parameters(nb: Any, parameters: dict) -> None:
+def public_parameters(nb: Any, shown: dict) -> None:
     """Show the parameters in the executed notebook without local paths: in its injected
-    parameters cell and in Papermill's metadata, each path as `shown_path` gives it."""
+    parameters cell and in Papermill's metadata, each path parameter as the task shows it."""
     from papermill.translators import translate_parameters
 
-    from stpreport.paths import shown_path
-
-    shown = {k: (shown_path(v) if k in PATH_PARAMETERS and v else v) for k, v in parameters.items()}
     meta = nb.metadata.get("papermill", {})
+    shown = {**meta.get("parameters", {}), **shown}
     if "parameters" in meta:
         meta["parameters"] = shown
     for name in ("input_path", "output_path"):

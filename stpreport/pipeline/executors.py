@@ -1,0 +1,70 @@
+"""Where a build's tasks run: the local pool (the default) or a Dask cluster.
+
+An executor takes a `Batch` of self-contained tasks (`task.py`), runs them wherever it runs
+them, and hands each result back to this process (`on_result`), which alone writes the
+edition. Both executors run the same worker code (`worker.run_task`) on the same tasks, so
+they write the same bytes; they differ in where the workers are and how a blob reaches them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from stpreport.pipeline.task import Batch, Task
+
+EXECUTORS = ("local", "dask")
+
+OnResult = Callable[[Task, dict], None]
+
+
+class Executor(Protocol):
+    name: str
+
+    def run(
+        self,
+        batch: Batch | Callable[[], Batch],
+        most: int,
+        on_result: OnResult,
+        meanwhile: Callable[[], None] = lambda: None,
+    ) -> None:
+        """Run every task, calling `on_result(task, result)` in this process as each ends.
+        `batch` may be a function that works the tasks out: it is called after `meanwhile`,
+        once the executor's workers are starting; `most` bounds how many tasks there can be
+        (no more workers than that are started)."""
+        ...
+
+
+@dataclass
+class LocalPool:
+    """Worker processes on this machine (`pool.py`), each with a warm kernel."""
+
+    workers: int
+    name: str = "local"
+
+    def run(
+        self,
+        batch: Batch | Callable[[], Batch],
+        most: int,
+        on_result: OnResult,
+        meanwhile: Callable[[], None] = lambda: None,
+    ) -> None:
+        from stpreport.pipeline.pool import run_tasks
+
+        count = most if callable(batch) else len(batch.tasks)
+        run_tasks(batch, max(1, min(self.workers, count)), on_result, meanwhile)
+
+
+def executor_for(name: str, workers: int, scheduler: str | None = None) -> Executor:
+    """The executor called `name`: "local" (with `workers` processes) or "dask" (on the
+    scheduler at `scheduler`, or a LocalCluster of `workers` workers on this machine)."""
+    if name == "local":
+        if scheduler:
+            raise ValueError("--scheduler is for --executor dask")
+        return LocalPool(workers)
+    if name == "dask":
+        from stpreport.pipeline.dask_executor import DaskExecutor
+
+        return DaskExecutor(workers, scheduler)
+    raise ValueError(f"unknown executor {name!r}: choose {' or '.join(EXECUTORS)}")
