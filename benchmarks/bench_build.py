@@ -63,9 +63,12 @@ class PeakMemory:
             frontier += children
         return total
 
+    def sample(self) -> None:
+        self.peak = max(self.peak, self._tree_rss())
+
     def _run(self) -> None:
         while not self._stop.is_set():
-            self.peak = max(self.peak, self._tree_rss())
+            self.sample()
             time.sleep(self.interval)
 
     def __enter__(self) -> PeakMemory:

@@ -4,7 +4,7 @@
     python benchmarks/bench_executors.py            # about 20 minutes on 2 cores
     python benchmarks/bench_executors.py --sizes 45 # the small size only
 
-Each run is `stpreport build --force --jobs 2 --executor local|dask` into a fresh folder,
+Each run is `stpreport build --force --jobs <cores> --executor local|dask` into a fresh folder,
 with a fresh analysis cache (so each computes the analysis once, as a first build does):
 
   45  the bundled figures: 44 footprint packs and the national briefing;
@@ -24,13 +24,11 @@ import csv
 import datetime as dt
 import os
 import subprocess
-import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
-from bench_build import ROOT, machine, multiplied_figures
+from bench_build import ROOT, PeakMemory, build_command, machine, multiplied_figures
 
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
@@ -49,15 +47,14 @@ def _processes() -> dict[int, tuple[int, int]]:
     return out
 
 
-class TreeMemory:
+class TreeMemory(PeakMemory):
     """Peak resident memory of a process (`main`) alone and of each tree under one of its
     direct children, sampled until stopped."""
 
     def __init__(self, main: int, interval: float = 0.1):
-        self.main, self.interval = main, interval
-        self.main_peak = 0
+        super().__init__(interval)
+        self.main, self.main_peak = main, 0
         self.trees: dict[int, int] = {}  # direct child pid: peak of its tree
-        self._stop = threading.Event()
 
     def sample(self) -> None:
         procs = _processes()
@@ -74,20 +71,6 @@ class TreeMemory:
                 total += procs[pid][1]
                 frontier += children.get(pid, [])
             self.trees[child] = max(self.trees.get(child, 0), total)
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self.sample()
-            time.sleep(self.interval)
-
-    def __enter__(self) -> TreeMemory:
-        self.thread = threading.Thread(target=self._run, daemon=True)
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._stop.set()
-        self.thread.join()
 
     def workers_mb(self, at_least_mb: float = 50) -> list[float]:
         """Each worker tree's peak, largest first (small helpers, such as multiprocessing's
@@ -119,22 +102,7 @@ def trimmed_figures(dest: Path, footprints: int) -> Path:
 
 def build(executor: str, figures: Path | None, work: Path) -> dict:
     out, cache = work / f"out-{executor}", work / f"cache-{executor}"
-    command = [
-        sys.executable,
-        "-m",
-        "stpreport.cli",
-        "build",
-        "--out",
-        str(out),
-        "--edition",
-        "bench",
-        "--jobs",
-        "2",
-        "--force",
-        "--executor",
-        executor,
-        *(["--figures", str(figures)] if figures else []),
-    ]
+    command = [*build_command(out, figures, force=True), "--executor", executor]
     env = os.environ | {"STPREPORT_CACHE_DIR": str(cache)}
     started = time.perf_counter()
     process = subprocess.Popen(
@@ -182,9 +150,9 @@ def main() -> None:
         "",
         f"Run {started} on {machine()}, with `python benchmarks/bench_executors.py"
         f"{'' if args.sizes == '45,450' else ' --sizes ' + args.sizes}`. Each run: "
-        "`stpreport build --force --jobs 2 --executor local|dask` (HTML and PDF), a fresh "
-        "folder and a fresh analysis cache; Dask on a LocalCluster of two worker processes "
-        "(one thread each) on the loopback interface.",
+        "`stpreport build --force --executor local|dask` (HTML and PDF), one worker a core, "
+        "a fresh folder and a fresh analysis cache; Dask on a LocalCluster (one thread a "
+        "worker process) on the loopback interface.",
         "",
         "| briefings | executor | wall time (s) | per briefing (s) | main process peak (MB) "
         "| each worker's peak, with its kernel (MB) |",

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import csv
+import json
 import shutil
 from pathlib import Path
 
 from stpreport.inputs import bundled_figures_path
+
+NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 
 SHARED_REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "data" / "footprints_2017.csv"
 
@@ -123,3 +126,24 @@ def snapshot(folder: Path) -> dict[str, bytes | str]:
         else:
             found[name] = "dir"
     return found
+
+
+def sabotaged_notebooks(dest: Path, source: str) -> Path:
+    """A copy of the project's notebooks in `dest` whose footprint notebook runs `source`
+    (which sees the parameters, e.g. `footprint`) before its first section."""
+    shutil.copytree(NOTEBOOKS, dest)
+    path = dest / "footprint.ipynb"
+    nb = json.loads(path.read_text())
+    cell = {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None}
+    nb["cells"].insert(2, cell | {"source": source})
+    path.write_text(json.dumps(nb))
+    return dest
+
+
+def briefings(folder: Path) -> dict[str, bytes]:
+    """The HTML and PDF briefings in an edition folder (not the index), by name."""
+    return {
+        p.name: p.read_bytes()
+        for p in sorted(folder.iterdir())
+        if p.suffix in (".html", ".pdf") and p.name != "index.html"
+    }

@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from helpers import copy_figures, read_rows, write_rows
+from helpers import copy_figures, read_rows, sabotaged_notebooks, write_rows
 from pypdf import PdfReader
 
 from stpreport.cli import main
@@ -130,23 +130,11 @@ def test_a_failing_footprint_fails_alone_and_keeps_its_last_good_pack(tmp_path, 
     out = tmp_path / "out"
     shutil.copytree(first_build[0], out)
     good = (out / "ed1" / "E54000041.pdf").read_bytes()
-    notebooks = tmp_path / "notebooks"
-    shutil.copytree(ROOT / "notebooks", notebooks)
-    nb = json.loads((notebooks / "footprint.ipynb").read_text())
-    nb["cells"].insert(
-        2,
-        {
-            "cell_type": "code",
-            "metadata": {},
-            "outputs": [],
-            "execution_count": None,
-            "source": [
-                "if footprint == 'E54000041':\n",
-                "    raise ValueError('the figures for this footprint are odd')",
-            ],
-        },
+    notebooks = sabotaged_notebooks(
+        tmp_path / "notebooks",
+        "if footprint == 'E54000041':\n"
+        "    raise ValueError('the figures for this footprint are odd')",
     )
-    (notebooks / "footprint.ipynb").write_text(json.dumps(nb))
     result = CliRunner().invoke(
         main,
         [

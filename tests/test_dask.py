@@ -4,26 +4,16 @@ bytes as the local pool, and a worker that dies fails (after its retries) only i
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
-from helpers import copy_figures
+from helpers import briefings, copy_figures, sabotaged_notebooks
 
 from stpreport.pipeline.dask_executor import RETRIES
 from stpreport.pipeline.runner import BuildOptions, BuildResult, run_build
 
-ROOT = Path(__file__).resolve().parent.parent
 CODES = ["E54000008", "E54000031", "E54000041"]
 DOOMED = "E54000031"
-
-
-def briefings(folder: Path) -> dict[str, bytes]:
-    return {
-        p.name: p.read_bytes()
-        for p in sorted(folder.iterdir())
-        if p.suffix in (".html", ".pdf") and p.name != "index.html"
-    }
 
 
 @pytest.fixture(scope="module")
@@ -32,23 +22,13 @@ def setup(tmp_path_factory) -> tuple[Path, Path, Path]:
     that runs its kernel (the build worker, as the OOM killer would), noting each try."""
     root = tmp_path_factory.mktemp("dask")
     figures = copy_figures(root / "figures", CODES)
-    notebooks = root / "notebooks"
-    shutil.copytree(ROOT / "notebooks", notebooks)
     tries = root / "tries.txt"
-    nb = json.loads((notebooks / "footprint.ipynb").read_text())
-    nb["cells"].insert(
-        2,
-        {
-            "cell_type": "code",
-            "metadata": {},
-            "outputs": [],
-            "execution_count": None,
-            "source": f"import os, signal\nif footprint == {DOOMED!r}:\n"
-            f"    open({str(tries)!r}, 'a').write('try\\n')\n"
-            "    os.kill(os.getppid(), signal.SIGKILL)",
-        },
+    notebooks = sabotaged_notebooks(
+        root / "notebooks",
+        f"import os, signal\nif footprint == {DOOMED!r}:\n"
+        f"    open({str(tries)!r}, 'a').write('try\\n')\n"
+        "    os.kill(os.getppid(), signal.SIGKILL)",
     )
-    (notebooks / "footprint.ipynb").write_text(json.dumps(nb))
     return figures, notebooks, tries
 
 

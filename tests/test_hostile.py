@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import random
-import shutil
 import signal
 import subprocess
 import sys
@@ -15,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from helpers import copy_figures, read_rows, write_figures, write_rows
+from helpers import copy_figures, read_rows, sabotaged_notebooks, write_figures, write_rows
 from openpyxl import Workbook, load_workbook
 from pypdf import PdfReader
 
@@ -463,20 +462,9 @@ def test_values_injected_into_notebooks_are_data_not_code(tmp_path):
 
 
 def test_a_kernel_that_dies_fails_that_footprint_alone(tmp_path):
-    notebooks = tmp_path / "notebooks"
-    shutil.copytree(ROOT / "notebooks", notebooks)
-    nb = json.loads((notebooks / "footprint.ipynb").read_text())
-    nb["cells"].insert(
-        2,
-        {
-            "cell_type": "code",
-            "metadata": {},
-            "outputs": [],
-            "execution_count": None,
-            "source": "import os\nif footprint == 'E54000008':\n    os._exit(1)",
-        },
+    notebooks = sabotaged_notebooks(
+        tmp_path / "notebooks", "import os\nif footprint == 'E54000008':\n    os._exit(1)"
     )
-    (notebooks / "footprint.ipynb").write_text(json.dumps(nb))
     figures = copy_figures(tmp_path / "figures", ["E54000008", "E54000031", "E54000041"])
     result = run_build(
         BuildOptions(

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from helpers import copy_figures
+from helpers import copy_figures, sabotaged_notebooks
 
 from stpreport.pipeline.pool import run_tasks
 from stpreport.pipeline.runner import BuildOptions, analysis, prepare, run_build, tasks_for
@@ -18,14 +18,6 @@ from stpreport.pipeline.task import Batch, Blob, Task
 
 ROOT = Path(__file__).resolve().parent.parent
 CODES = ["E54000008", "E54000031", "E54000041"]
-
-
-def briefings(folder: Path) -> dict[str, bytes]:
-    return {
-        p.name: p.read_bytes()
-        for p in sorted(folder.iterdir())
-        if p.suffix in (".html", ".pdf") and p.name != "index.html"
-    }
 
 
 @pytest.fixture(scope="module")
@@ -80,22 +72,12 @@ def test_workers_return_bytes_and_write_nothing(tmp_path, figures):
 
 
 def test_a_worker_that_dies_fails_only_the_briefing_it_was_running(tmp_path, figures):
-    notebooks = tmp_path / "notebooks"
-    shutil.copytree(ROOT / "notebooks", notebooks)
-    nb = json.loads((notebooks / "footprint.ipynb").read_text())
     # the kernel's parent is the build worker: kill it, as the OOM killer would
-    nb["cells"].insert(
-        2,
-        {
-            "cell_type": "code",
-            "metadata": {},
-            "outputs": [],
-            "execution_count": None,
-            "source": "import os, signal\nif footprint == 'E54000031':\n"
-            "    os.kill(os.getppid(), signal.SIGKILL)",
-        },
+    notebooks = sabotaged_notebooks(
+        tmp_path / "notebooks",
+        "import os, signal\nif footprint == 'E54000031':\n"
+        "    os.kill(os.getppid(), signal.SIGKILL)",
     )
-    (notebooks / "footprint.ipynb").write_text(json.dumps(nb))
     result = run_build(
         BuildOptions(
             figures=figures,
