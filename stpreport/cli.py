@@ -13,7 +13,6 @@ import click
 
 from stpreport.assumptions import load_assumptions
 from stpreport.errors import StpreportError
-from stpreport.inputs import check_figures, load_figures
 from stpreport.problems import InputError, Problem
 
 FIGURES_HELP = "Folder of CSV files or an .xlsx workbook (default: the bundled figures)."
@@ -43,6 +42,8 @@ def _exit_on_bad_inputs(after: str | None = None):
 
 def _figures_or_exit(path: Path | None):
     with _exit_on_bad_inputs():
+        from stpreport.inputs import load_figures
+
         return load_figures(path)
 
 
@@ -81,7 +82,7 @@ SCENARIO_HELP = (
 )
 def validate(figures: Path | None, params: Path | None, scenarios: tuple[Path, ...]) -> None:
     """Check the figures, assumptions and scenarios; list every problem at once."""
-    from stpreport.inputs import bundled_figures_path
+    from stpreport.inputs import bundled_figures_path, check_figures
     from stpreport.scenarios import load_scenarios
 
     scenarios = _scenario_files(scenarios)

@@ -6,6 +6,7 @@ import hashlib
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from stpreport.inputs import Figures
@@ -15,21 +16,48 @@ def _frame_bytes(frame: pd.DataFrame) -> bytes:
     return frame.to_csv(index=False, lineterminator="\n", float_format="%.17g").encode("utf-8")
 
 
+TABLE_NAMES = ("footprints", "schemes", "contracts", "sources")
+
+
+def _slice_rows(figures: Figures, codes: list[str]) -> dict[str, dict[str, np.ndarray]]:
+    """For each footprint in `codes`, the positions of the rows of each table its briefing
+    reads: its own rows, and the sources of it, of its schemes, of its contract lines and of
+    the whole plan ("*"). Found in one pass over each table, not one per footprint."""
+    empty = np.array([], dtype=np.intp)
+
+    def groups(frame: pd.DataFrame, column: str) -> dict[str, np.ndarray]:
+        return {str(k): v for k, v in frame.groupby(column, sort=False).indices.items()}
+
+    footprints = groups(figures.footprints, "code")
+    schemes = groups(figures.schemes, "footprint")
+    contracts = groups(figures.contracts, "footprint")
+    sources = groups(figures.sources, "key")
+    scheme_ids = figures.schemes["scheme_id"].astype(str).to_numpy()
+    activities = figures.contracts["activity"].astype(str).to_numpy()
+    rows = {}
+    for code in codes:
+        own_schemes = schemes.get(code, empty)
+        own_contracts = contracts.get(code, empty)
+        keys = {code, "*", *scheme_ids[own_schemes]} | {
+            f"{code}/{a}" for a in activities[own_contracts]
+        }
+        rows[code] = {
+            "footprints": footprints.get(code, empty),
+            "schemes": own_schemes,
+            "contracts": own_contracts,
+            "sources": np.sort(
+                np.concatenate([sources[k] for k in keys if k in sources] or [empty])
+            ),
+        }
+    return rows
+
+
 def figures_slice(figures: Figures, code: str | None) -> dict[str, pd.DataFrame]:
     """The rows of each table that a footprint's briefing reads (all rows when code is None)."""
     if code is None:
-        return {n: getattr(figures, n) for n in ("footprints", "schemes", "contracts", "sources")}
-    schemes = figures.schemes[figures.schemes["footprint"] == code]
-    keys = {code, "*", *schemes["scheme_id"]} | {
-        f"{code}/{a}"
-        for a in figures.contracts.loc[figures.contracts["footprint"] == code, "activity"]
-    }
-    return {
-        "footprints": figures.footprints[figures.footprints["code"] == code],
-        "schemes": schemes,
-        "contracts": figures.contracts[figures.contracts["footprint"] == code],
-        "sources": figures.sources[figures.sources["key"].isin(keys)],
-    }
+        return {n: getattr(figures, n) for n in TABLE_NAMES}
+    rows = _slice_rows(figures, [code])[code]
+    return {n: getattr(figures, n).iloc[rows[n]] for n in TABLE_NAMES}
 
 
 def digest(*parts: bytes) -> str:
@@ -41,7 +69,51 @@ def digest(*parts: bytes) -> str:
 
 
 def figures_fingerprint(figures: Figures, code: str | None = None) -> str:
-    return digest(*(_frame_bytes(f) for f in figures_slice(figures, code).values()))
+    """All the figures (code None), or the slice of them a footprint's briefing reads."""
+    if code is None:
+        return digest(*(_frame_bytes(getattr(figures, n)) for n in TABLE_NAMES))
+    return footprint_fingerprints(figures, [code])[code]
+
+
+def footprint_fingerprints(figures: Figures, codes: list[str]) -> dict[str, str]:
+    """Each footprint's `figures_fingerprint`, for many footprints at once: every table is
+    hashed once, row by row (`frame_row_hashes`), and a slice's fingerprint is the digest of
+    its tables' columns and its rows' hashes. A build of 440 footprints plans in a fraction
+    of the time one CSV rendering per slice took."""
+    tables = {n: getattr(figures, n) for n in TABLE_NAMES}
+    hashes = {n: frame_row_hashes(t) for n, t in tables.items()}
+    heads = {n: _frame_head(t) for n, t in tables.items()}
+    return {
+        code: digest(*(heads[n] + hashes[n][rows[n]].tobytes() for n in TABLE_NAMES))
+        for code, rows in _slice_rows(figures, codes).items()
+    }
+
+
+def _frame_head(frame: pd.DataFrame) -> bytes:
+    """A table's column names and types: part of every fingerprint of its rows."""
+    return json.dumps([[str(c), str(t)] for c, t in frame.dtypes.items()]).encode("utf-8")
+
+
+def frame_row_hashes(frame: pd.DataFrame) -> np.ndarray:
+    """One 64-bit hash of each row's values (pandas' `hash_pandas_object`, keyed the same on
+    every machine; floats by their exact bits), big-endian so the bytes are the same
+    everywhere."""
+    return pd.util.hash_pandas_object(frame, index=False).to_numpy().astype(">u8")
+
+
+def frame_fingerprint(frame: pd.DataFrame) -> str:
+    """A table's columns and every row's values."""
+    return digest(_frame_head(frame), frame_row_hashes(frame).tobytes())
+
+
+def grouped_fingerprints(frame: pd.DataFrame, column: str, keys: list[str]) -> dict[str, str]:
+    """The fingerprint of each key's rows of a table (`column` holds the key): its columns
+    and the hashes of its rows, the table hashed once for all the keys."""
+    hashes, head = frame_row_hashes(frame), _frame_head(frame)
+    groups = pd.Series(frame[column].to_numpy()).groupby(frame[column].to_numpy(), sort=False)
+    positions = groups.indices
+    none = np.array([], dtype=np.intp)
+    return {key: digest(head, hashes[positions.get(key, none)].tobytes()) for key in keys}
 
 
 def file_fingerprint(path: Path) -> str:

@@ -8,6 +8,7 @@ Registered as the nbconvert entry points `stpreport_html` and `stpreport_pdf`, s
 from __future__ import annotations
 
 import copy
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -67,11 +68,31 @@ class BriefingHTMLExporter(HTMLExporter):
         from stpreport.briefing.pages import html_page
 
         nb, meta = _take_meta(nb)
-        body, resources = super().from_notebook_node(nb, resources, **kw)
+        body, resources = self._body(nb, resources, **kw)
         page = html_page(
             "briefing.html.j2", body=Markup(body), css=Markup(CSS), **_briefing_meta(meta)
         )
         return page, resources
+
+    def _body(self, nb, resources, **kw):
+        """The template's output, without the pass `HTMLExporter` makes over it with
+        BeautifulSoup (a fifth of a pack's HTML export): that pass adds `tabindex` to code
+        cells' input and output areas and a placeholder `alt` to images, and this template
+        writes neither (no code is shown; charts are inline SVG with their own description).
+        The filters `HTMLExporter` registers first are registered here too."""
+        from nbconvert.exporters.templateexporter import TemplateExporter
+        from nbconvert.filters.highlight import Highlight2HTML
+        from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
+
+        resources = self._init_resources(resources)
+        self.register_filter("highlight_code", Highlight2HTML(parent=self))
+        self.register_filter(
+            "filter_data_type",
+            WidgetsDataTypeFilter(
+                notebook_metadata=self._nb_metadata, parent=self, resources=resources
+            ),
+        )
+        return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
 
 
 def _briefing_meta(meta: dict) -> dict:
@@ -166,10 +187,18 @@ def render_notebook(
     return written
 
 
-RENDERERS = {
-    "html": lambda nb: BriefingHTMLExporter().from_notebook_node(nb)[0].encode("utf-8"),
-    "pdf": notebook_pdf,
-}
+@functools.cache
+def html_exporter() -> BriefingHTMLExporter:
+    """One HTML exporter per process: building one loads its templates (about 40 ms)."""
+    return BriefingHTMLExporter()
+
+
+def notebook_html(nb) -> bytes:
+    """An executed briefing as a self-contained HTML page."""
+    return html_exporter().from_notebook_node(nb)[0].encode("utf-8")
+
+
+RENDERERS = {"html": notebook_html, "pdf": notebook_pdf}
 """Output formats by name (as nbconvert's `get_exporter` looks exporters up)."""
 
 

@@ -78,6 +78,7 @@ def _svg(fig) -> str:
     for text in fig.findobj(Text):  # no text under MIN_TEXT, even if a chart asked for it
         if text.get_fontsize() < MIN_TEXT:
             text.set_fontsize(MIN_TEXT)
+    _lay_out_once(fig)
     buffer = io.StringIO()
     fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
     plt.close(fig)
@@ -85,6 +86,27 @@ def _svg(fig) -> str:
     text = text[text.index("<svg") :]  # drop the XML prolog and doctype: inline in HTML
     text = _METADATA.sub("", text)  # RDF metadata: nothing a reader needs, and URLs
     return _unique_ids(text)
+
+
+def _lay_out_once(fig) -> None:
+    """Lay the figure out as `savefig` would, then switch its layout engine off, so that
+    `savefig` draws the chart once instead of twice (a draw with its output switched off to
+    place the constrained layout, then the real one): 15 ms of each chart's 65. The layout is
+    measured as `savefig` measures it, by the SVG renderer at 72 dpi, so the bytes written are
+    the same."""
+    from matplotlib.backends.backend_svg import FigureCanvasSVG
+
+    engine = fig.get_layout_engine()
+    if engine is None:
+        return
+    FigureCanvasSVG(fig)  # the figure's canvas: text measured by the renderer that writes it
+    dpi = fig.dpi
+    engine.execute(fig)
+    with matplotlib.rc_context(
+        {"figure.autolayout": False, "figure.constrained_layout.use": False}
+    ):
+        fig.set_layout_engine(None)  # no engine ("none" keeps a placeholder, still drawn for)
+    fig.dpi = dpi
 
 
 _METADATA = re.compile(r"<metadata>.*?</metadata>\s*", re.DOTALL)

@@ -20,7 +20,14 @@ from typing import Any
 
 from jupyter_client import KernelManager
 
-WARM_UP = "import stpreport.briefing.footprint, stpreport.briefing.national"
+WARM_UP = (
+    "import stpreport.briefing.footprint, stpreport.briefing.national\n"
+    "import gc as _gc\n_gc.collect()\n_gc.freeze()\ndel _gc"
+)
+"""Imported once per kernel. The modules' objects are then frozen out of the garbage
+collector's reach (`gc.freeze`): the reset between notebooks collects garbage, and without
+the freeze each collection walks every object pandas and matplotlib made (84 ms a reset,
+against 7 ms)."""
 
 RESET = "%reset -f\nimport matplotlib.pyplot as _plt\n_plt.close('all')\ndel _plt"
 

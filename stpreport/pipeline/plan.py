@@ -11,6 +11,7 @@ reruns them all.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,12 +25,15 @@ from stpreport.fingerprint import (
     digest,
     figures_fingerprint,
     file_fingerprint,
+    footprint_fingerprints,
+    grouped_fingerprints,
     notebook_fingerprint,
 )
 from stpreport.inputs import Figures
 
 if TYPE_CHECKING:
     from stpreport.analysis import Analysis
+from stpreport.analysis.reprioritise import Reprioritisation
 from stpreport.paths import PACKAGE_DIR, project_file
 
 NATIONAL = "national"
@@ -87,12 +91,17 @@ def national_slice(analysis: Analysis, code: str) -> dict[str, object]:
     gates), the activity shares behind its recovery cost, its rank among the others. Levers and
     recovery are shared out by fixed national totals or the footprints' activity, so one
     footprint's allocation edit reruns that pack and the national briefing, and another pack
-    only if its rank range moves.
+    only if its rank range moves. The pack's rows of the year-by-year, scheme and
+    sensitivity tables enter as the fingerprint of their exact values (`rows_fingerprint`).
     """
+    return national_slices(analysis, [code])[code]
+
+
+def national_slices(analysis: Analysis, codes: list[str]) -> dict[str, dict[str, object]]:
+    """`national_slice` of each footprint in `codes`, each table grouped once for them all."""
     from stpreport.pipeline.codec import encode
 
-    row = analysis.summary.loc[code]
-    return {
+    shared = {
         # the capital section: "footprints ask for X against a pot of Y, so each unsecured
         # pound has a Z chance" (the pot is an assumption, fingerprinted with them); the
         # chance also scores each of the pack's schemes that needs capital
@@ -100,24 +109,68 @@ def national_slice(analysis: Analysis, code: str) -> dict[str, object]:
         "capital_requested": float(analysis.national["totals"]["capital_requested"]),
         # its place among the others: "Rank r of n (80% range ...)"
         "footprints": len(analysis.summary),
-        "rank": {c: encode(row[c]) for c in RANKED if c in analysis.summary.columns},
-        # what must give: the whole plan for this footprint
-        "what_must_give": encode(analysis.reprioritisation[code]),
-        # every other number the pack shows about itself
-        "summary": encode(row),
-        "trajectory": encode(_rows(analysis.trajectory, "code", code)),
-        "schemes": encode(_rows(analysis.schemes, "footprint", code)),
-        "sensitivity": encode(_rows(analysis.sensitivity, "code", code)),
-        "drivers": encode(analysis.drivers[code]),
+    }
+    tables = {
+        "trajectory": grouped_fingerprints(analysis.trajectory, "code", codes),
+        "schemes": grouped_fingerprints(analysis.schemes, "footprint", codes),
+        "sensitivity": grouped_fingerprints(analysis.sensitivity, "code", codes),
+    }
+    ranked = [c for c in RANKED if c in analysis.summary.columns]
+    plans = _plan_values(analysis, codes)
+    records = analysis.summary.to_dict("index")
+    slices = {}
+    for code in codes:
+        row = records[code]
+        slices[code] = shared | {
+            "rank": {c: encode(row[c]) for c in ranked},
+            # what must give: the whole plan for this footprint
+            "what_must_give": plans[code],
+            # every other number the pack shows about itself
+            "summary": encode(row),
+            **{name: prints[code] for name, prints in tables.items()},
+            "drivers": encode(analysis.drivers[code]),
+        }
+    return slices
+
+
+def _plan_values(analysis: Analysis, codes: list[str]) -> dict[str, dict[str, object]]:
+    """Each footprint's lever plan by field, its table of levers as that table's fingerprint
+    (the footprints' tables put together and hashed once)."""
+    import pandas as pd
+
+    from stpreport.pipeline.codec import encode
+
+    plans = {code: analysis.reprioritisation[code] for code in codes}
+    tables = [f.name for f in dataclasses.fields(Reprioritisation) if f.type == "pd.DataFrame"]
+    prints = {
+        name: grouped_fingerprints(
+            pd.concat([getattr(p, name).assign(_footprint=c) for c, p in plans.items()]),
+            "_footprint",
+            codes,
+        )
+        if plans
+        else {}
+        for name in tables
+    }
+    return {
+        code: {
+            f.name: prints[f.name][code] if f.name in prints else encode(getattr(plan, f.name))
+            for f in dataclasses.fields(plan)
+        }
+        for code, plan in plans.items()
     }
 
 
-def _rows(frame, column: str, code: str):
-    return frame[frame[column] == code].reset_index(drop=True)
-
-
 def national_context(analysis: Analysis, code: str) -> str:
-    return digest(json.dumps(national_slice(analysis, code), sort_keys=True).encode())
+    return national_contexts(analysis, [code])[code]
+
+
+def national_contexts(analysis: Analysis, codes: list[str]) -> dict[str, str]:
+    """Each footprint's "national_context" component: the digest of its `national_slice`."""
+    return {
+        code: digest(json.dumps(part, sort_keys=True).encode())
+        for code, part in national_slices(analysis, codes).items()
+    }
 
 
 def inputs_fingerprint(figures: Figures, params_path: Path, scenario: Path | None = None) -> str:
@@ -168,10 +221,12 @@ def plan_runs(
     folder = notebooks or project_file("notebooks")
     notebook = folder / "footprint.ipynb"
     notebook_print = notebook_fingerprint(notebook)
+    figure_prints = footprint_fingerprints(figures, codes)
+    contexts = national_contexts(analysis, codes)
     for code in codes:
         components = shared | {
-            "figures": figures_fingerprint(figures, code),
-            "national_context": national_context(analysis, code),
+            "figures": figure_prints[code],
+            "national_context": contexts[code],
             "notebook": notebook_print,
             "previous": previous_fingerprints.get(code, "none"),
         }
