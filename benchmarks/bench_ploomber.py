@@ -136,11 +136,11 @@ def main() -> None:
     # Ploomber's telemetry (PostHog) and version check stay off for the run.
     os.environ |= {"PLOOMBER_STATS_ENABLED": "false", "PLOOMBER_VERSION_CHECK_DISABLED": "1"}
     try:
-        a_seconds, a_memory = timed(
+        a_seconds, a_memory, _ = timed(
             [sys.executable, __file__, "--ploomber-only", str(work / "ploomber"), *codes]
         )
         a_made = outputs(work / "ploomber")
-        b_seconds, b_memory = timed(build_command(codes, work / "build"))
+        b_seconds, b_memory, _ = timed(build_command(codes, work / "build"))
         b_made = outputs(work / "build")
         b_briefing = briefing_seconds(work / "build" / EDITION / "manifest.json")
     finally:

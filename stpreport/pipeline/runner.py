@@ -212,7 +212,10 @@ def planned(prepared: Prepared) -> list[Run]:
     """The runs, planned once the analysis is known: each pack's fingerprint holds the slice
     of the national figures it quotes (`plan.national_slice`)."""
     if prepared.runs is None:
-        prepared.runs = plan_runs(prepared.figures, analysis(prepared), **prepared.plan_options)
+        result = analysis(prepared)
+        started = time.perf_counter()
+        prepared.runs = plan_runs(prepared.figures, result, **prepared.plan_options)
+        log.info("planned %d runs: %.2f s", len(prepared.runs), time.perf_counter() - started)
     return prepared.runs
 
 
@@ -369,7 +372,9 @@ def _analyse(figures: Figures, assumptions: Assumptions, inputs: str, folder: Pa
             shown_figures, shown_assumptions, analyse(shown_figures, shown_assumptions)
         )
 
+    started = time.perf_counter()
     cached, _ = cache.load_or_compute(inputs, compute, folder)
+    log.info("the analysis: %.2f s", time.perf_counter() - started)
     return cached.analysis
 
 
@@ -384,8 +389,10 @@ def analysis(prepared: Prepared):
 
 def _write_tables(prepared: Prepared) -> None:
     result = analysis(prepared)
+    started = time.perf_counter()
     prepared.edition.write_snapshot(snapshot_files(prepared.figures))
     prepared.edition.write_all(summary_files(result))
+    log.info("the summary tables and figures snapshot: %.2f s", time.perf_counter() - started)
 
 
 def tasks_for(runs: list[Run], formats: tuple[str, ...], build: str = "") -> Batch:
