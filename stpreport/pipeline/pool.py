@@ -35,6 +35,11 @@ from stpreport.pipeline.worker import serve
 log = logging.getLogger(__name__)
 
 JOIN_TIMEOUT = 30.0
+EARLY_WORKERS = 1
+"""Workers started before the tasks are known (while this process computes the analysis and
+plans); the others start once it has. On two cores, the analysis, two workers and their
+kernels starting together slowed each other so much that the first task waited longer than
+with one worker warming up meanwhile (measured: docs/performance.md)."""
 
 
 @dataclass(eq=False)
@@ -58,10 +63,11 @@ def run_tasks(
     ends.
 
     `meanwhile` runs in this process while the first workers start; no task is handed out
-    before it returns. `batch` may be a function that returns the tasks: then `workers`
-    workers start first and it is called (after `meanwhile`) while their kernels warm up;
-    workers left without a task stop. A worker that dies fails the task it was running, and
-    is replaced.
+    before it returns. `batch` may be a function that returns the tasks: then one worker
+    (`EARLY_WORKERS`) starts first and it is called (after `meanwhile`) while that worker's
+    kernel warms up; the others start when the tasks are known, as many as there are tasks
+    (up to `workers`); workers left without a task stop. A worker that dies fails the task
+    it was running, and is replaced.
     `target` is the worker's body (`worker.serve`; tests pass a fake).
     """
     context = multiprocessing.get_context("spawn")
@@ -131,11 +137,12 @@ def run_tasks(
 
     try:
         if callable(batch):
-            for _ in range(workers):
+            for _ in range(min(workers, EARLY_WORKERS)):
                 start()
             meanwhile()
             tasks = batch()
             pending.extend(tasks.tasks)
+            top_up()
         else:
             top_up()
             meanwhile()

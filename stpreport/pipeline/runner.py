@@ -268,9 +268,9 @@ def run_build(
     options: BuildOptions, progress: Callable[[int, int, str, dict], None]
 ) -> BuildResult:
     """Build the edition. When the analysis is already cached, the build plans first and
-    starts workers only for what must run (a no-change rebuild starts none); otherwise the
-    workers start first and their kernels warm up while this process computes the analysis
-    and plans."""
+    starts workers only for what must run (a no-change rebuild starts none); otherwise a
+    first worker starts and its kernel warms up while this process computes the analysis
+    and plans (`pool.EARLY_WORKERS`)."""
     started = time.perf_counter()
     prepared = prepare(options, plan=False)
     edition = prepared.edition
@@ -314,7 +314,7 @@ def run_build(
             if not todo:
                 tables()
         else:
-            log.info("the analysis is not cached: workers start while it is computed")
+            log.info("the analysis is not cached: a worker starts while it is computed")
 
             def jobs() -> list[Run]:
                 todo = decide()
