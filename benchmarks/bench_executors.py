@@ -113,6 +113,9 @@ def build(executor: str, figures: Path | None, work: Path) -> dict:
     seconds = time.perf_counter() - started
     if process.returncode != 0:
         raise SystemExit(f"failed: {' '.join(command)}\n{stderr[-2000:]}")
+    for line in stderr.splitlines():  # a worker that died and was replaced, say
+        if line.startswith(("WARNING", "ERROR")):
+            print(f"    {executor}: {line}", flush=True)
     briefings = sum(1 for _ in (out / "bench").glob("*.pdf"))
     return {
         "executor": executor,

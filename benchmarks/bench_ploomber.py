@@ -1,6 +1,12 @@
 """Benchmark: stpreport build against a Ploomber grid of the same footprint notebook.
 
     pip install -e '.[bench]'                          # ploomber, pinned
+    # or in a venv beside the project's environment (ploomber brings its own Jupyter stack):
+    #   python -m venv --system-site-packages /tmp/bench
+    #   /tmp/bench/bin/pip install ploomber==0.23.3
+    #   JUPYTER_PATH=$(python -c 'import sys; print(sys.prefix)')/share/jupyter \
+    #       /tmp/bench/bin/python benchmarks/bench_ploomber.py
+    # (nbconvert looks for its templates under the venv's prefix otherwise, and finds none)
     python benchmarks/bench_ploomber.py                # 6 footprints, a few minutes on 2 cores
     python benchmarks/bench_ploomber.py --footprints 3 --write
 

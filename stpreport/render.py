@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import re
 from pathlib import Path
 from typing import Any
 
@@ -79,7 +80,8 @@ class BriefingHTMLExporter(HTMLExporter):
         BeautifulSoup (a fifth of a pack's HTML export): that pass adds `tabindex` to code
         cells' input and output areas and a placeholder `alt` to images, and this template
         writes neither (no code is shown; charts are inline SVG with their own description).
-        The filters `HTMLExporter` registers first are registered here too."""
+        The filters `HTMLExporter` registers first are registered here too, and the one thing
+        that pass mended here is mended (`_EMPTY_ANCHOR`)."""
         from nbconvert.exporters.templateexporter import TemplateExporter
         from nbconvert.filters.highlight import Highlight2HTML
         from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
@@ -92,7 +94,14 @@ class BriefingHTMLExporter(HTMLExporter):
                 notebook_metadata=self._nb_metadata, parent=self, resources=resources
             ),
         )
-        return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+        body, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+        return _EMPTY_ANCHOR.sub(r"\1></a>", body), resources
+
+
+_EMPTY_ANCHOR = re.compile(r'(<a class="anchor-link" href="#[^"<>]*") />')
+"""nbconvert's Markdown renderer writes each heading's (empty) anchor link with ElementTree,
+as `<a ... />`: not a void element in HTML, so a browser leaves it open over the rest of the
+section. `HTMLExporter`'s BeautifulSoup pass used to close it; now this does."""
 
 
 def _briefing_meta(meta: dict) -> dict:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from html.parser import HTMLParser
 from pathlib import Path
 
 import nbformat
@@ -340,3 +341,33 @@ def test_html_reads_on_a_phone(packs, code):
     assert html.count("<table") == len(wraps)
     assert all('role="region"' in w and 'tabindex="0"' in w and "aria-label=" in w for w in wraps)
     assert 'href="index.html"' in html
+
+
+VOID_ELEMENTS = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta"}
+VOID_ELEMENTS |= {"source", "track", "wbr"}
+
+
+class _SelfClosing(HTMLParser):
+    """Elements written `<x ... />` outside inline SVG: harmless for void elements, but any
+    other (an anchor, say) stays open in a browser over the rest of the page."""
+
+    def __init__(self):
+        super().__init__()
+        self.svg_depth, self.found = 0, []
+
+    def handle_starttag(self, tag, attrs):
+        self.svg_depth += tag == "svg"
+
+    def handle_endtag(self, tag):
+        self.svg_depth -= tag == "svg"
+
+    def handle_startendtag(self, tag, attrs):
+        if not self.svg_depth and tag not in VOID_ELEMENTS:
+            self.found.append(f"<{tag} {dict(attrs)} />")
+
+
+@pytest.mark.parametrize("code", ["E54000008", "national"])
+def test_html_writes_no_non_void_element_self_closed(packs, code):
+    parser = _SelfClosing()
+    parser.feed(packs[code]["html"])
+    assert parser.found == []
