@@ -26,8 +26,8 @@ WARM_UP = (
 )
 """Imported once per kernel. The modules' objects are then frozen out of the garbage
 collector's reach (`gc.freeze`): the reset between notebooks collects garbage, and without
-the freeze each collection walks every object pandas and matplotlib made (84 ms a reset,
-against 7 ms)."""
+the freeze each collection walks every object pandas and matplotlib made (111 ms a reset,
+against 9 ms: docs/performance.md)."""
 
 RESET = "%reset -f\nimport matplotlib.pyplot as _plt\n_plt.close('all')\ndel _plt"
 

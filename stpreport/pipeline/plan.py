@@ -33,7 +33,6 @@ from stpreport.inputs import Figures
 
 if TYPE_CHECKING:
     from stpreport.analysis import Analysis
-from stpreport.analysis.reprioritise import Reprioritisation
 from stpreport.paths import PACKAGE_DIR, project_file
 
 NATIONAL = "national"
@@ -92,7 +91,8 @@ def national_slice(analysis: Analysis, code: str) -> dict[str, object]:
     recovery are shared out by fixed national totals or the footprints' activity, so one
     footprint's allocation edit reruns that pack and the national briefing, and another pack
     only if its rank range moves. The pack's rows of the year-by-year, scheme and
-    sensitivity tables enter as the fingerprint of their exact values (`rows_fingerprint`).
+    sensitivity tables enter as the fingerprint of their exact values
+    (`fingerprint.grouped_fingerprints`).
     """
     return national_slices(analysis, [code])[code]
 
@@ -134,28 +134,29 @@ def national_slices(analysis: Analysis, codes: list[str]) -> dict[str, dict[str,
 
 
 def _plan_values(analysis: Analysis, codes: list[str]) -> dict[str, dict[str, object]]:
-    """Each footprint's lever plan by field, its table of levers as that table's fingerprint
-    (the footprints' tables put together and hashed once)."""
+    """Each footprint's lever plan by field, a table (its levers) as that table's fingerprint:
+    the footprints' tables put together and hashed once."""
     import pandas as pd
 
     from stpreport.pipeline.codec import encode
 
     plans = {code: analysis.reprioritisation[code] for code in codes}
-    tables = [f.name for f in dataclasses.fields(Reprioritisation) if f.type == "pd.DataFrame"]
-    prints = {
+    if not plans:
+        return {}
+    fields = [f.name for f in dataclasses.fields(next(iter(plans.values())))]
+    tables = {
         name: grouped_fingerprints(
             pd.concat([getattr(p, name).assign(_footprint=c) for c, p in plans.items()]),
             "_footprint",
             codes,
         )
-        if plans
-        else {}
-        for name in tables
+        for name in fields
+        if all(isinstance(getattr(p, name), pd.DataFrame) for p in plans.values())
     }
     return {
         code: {
-            f.name: prints[f.name][code] if f.name in prints else encode(getattr(plan, f.name))
-            for f in dataclasses.fields(plan)
+            name: tables[name][code] if name in tables else encode(getattr(plan, name))
+            for name in fields
         }
         for code, plan in plans.items()
     }
