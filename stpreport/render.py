@@ -61,6 +61,10 @@ class BriefingHTMLExporter(HTMLExporter):
     def _anchor_link_text_default(self) -> str:
         return ""
 
+    @default("optimistic_validation")
+    def _optimistic_validation_default(self) -> bool:
+        return True  # validate the notebook once, after the preprocessors, not after each
+
     def from_notebook_node(self, nb, resources=None, **kw):
         """The notebook's outputs and narrative (nbconvert's template) inside the page frame
         that every HTML page shares (`base.html.j2`)."""

@@ -176,13 +176,15 @@ def trajectory_chart(
         fig, ax = _figure()
         ax.plot(years, cost, color=NHS_BLUE, marker="o", label="Cost if nothing changes")
         ax.plot(years, funding, color=ORANGE, marker="s", linestyle="--", label="Funding")
+        # areas are hatched with lines: matplotlib writes a dotted hatch as some 4,000 curve
+        # segments per chart (68 KB of each chart's SVG, twice each page's size)
         ax.fill_between(
             years,
             funding,
             cost,
             facecolor=PALE,
             edgecolor=LIGHT_BLUE,
-            hatch="..",
+            hatch="\\\\",
             linewidth=0,
             label="Gap",
         )
@@ -339,7 +341,7 @@ def fan_chart(
             p90,
             facecolor=PALE,
             edgecolor=LIGHT_BLUE,
-            hatch="..",
+            hatch="\\\\",
             linewidth=0,
             label="80% of outcomes",
         )
