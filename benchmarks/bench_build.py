@@ -11,6 +11,7 @@ Measures, in one run on the bundled figures:
   b. `stpreport build --force` (HTML and PDF);
   c. a rebuild with nothing changed;
   d. a rebuild after changing one footprint's figures;
+  e. the same, with `stpreport build --watch` running (workers and kernels kept warm);
 and b again with the footprints copied 4 and 10 times over (synthetic codes). Prints a table
 and writes it, with the date and machine, to docs/benchmark.md.
 """
@@ -24,6 +25,7 @@ import os
 import platform
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -109,6 +111,43 @@ def built(said: str) -> int:
     if found is None:
         raise SystemExit(f"the build did not say what it built: {said[-500:]}")
     return int(found.group(1))
+
+
+def watched_rebuild(out: Path, figures: Path) -> tuple[float, float, int]:
+    """e. `stpreport build --watch` on `figures` (already built into `out`): the time from
+    saving one footprint's changed figures to the rebuild's summary line, the peak memory
+    (MB) and how many briefings it built. The watch is stopped with Ctrl-C (SIGINT)."""
+    command = [*build_command(out, figures), "--watch"]
+    with PeakMemory() as memory:
+        process = subprocess.Popen(
+            command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        try:
+            first = process.stdout.readline()  # its first build (nothing to do)
+            for line in process.stderr:  # then it warms up, then it watches
+                if line.startswith("Watching"):
+                    break
+            else:
+                raise SystemExit(f"build --watch did not start: {first!r}")
+            time.sleep(1.5)  # an analyst saves later: the watcher has started by then
+            change_one_footprint(figures)
+            started = time.perf_counter()
+            said = process.stdout.readline()
+            seconds = time.perf_counter() - started
+        finally:
+            process.send_signal(signal.SIGINT)
+            process.wait(60)
+    return seconds, memory.mb, built(said)
+
+
+def compile_bytecode() -> None:
+    """Compile stpreport's modules to bytecode first, as `pip install` does and as Python
+    does on a first run: with PYTHONDONTWRITEBYTECODE set (this machine sets it for every
+    process) an editable install would otherwise compile each module again in every process
+    (about 0.3 s of each worker's and kernel's start)."""
+    import compileall
+
+    compileall.compile_dir(ROOT / "stpreport", quiet=1)
 
 
 def plain_loop(keys: list[str], work: Path) -> tuple[float, float]:
@@ -267,6 +306,7 @@ def main() -> None:
     with open(FIGURES / "footprints.csv", encoding="utf-8") as fh:
         codes = [r["code"] for r in csv.DictReader(fh)]
     total = len(codes) + 1
+    compile_bytecode()
     work = Path(tempfile.mkdtemp(prefix="stpreport-bench-"))
     rows: list[tuple[str, float, int, float, str]] = []
     try:
@@ -302,6 +342,16 @@ def main() -> None:
                 "that footprint, the national briefing and the packs whose rank moved",
             )
         )
+        e_seconds, e_memory, e_built = watched_rebuild(out, changed)
+        rows.append(
+            (
+                "e. as d, with `build --watch` running",
+                e_seconds,
+                e_built,
+                e_memory,
+                "from saving the figures to the rebuild's summary; workers and kernels kept warm",
+            )
+        )
         scale_rows = [(1, b_seconds / total)]
         for copies in (int(s) for s in args.scales.split(",") if s):
             figures = multiplied_figures(work / f"x{copies}", copies)
@@ -325,7 +375,8 @@ def main() -> None:
         "# Build benchmark",
         "",
         f"Run {dt.datetime.now().isoformat(timespec='minutes')} on {machine()}, with "
-        f"`python benchmarks/bench_build.py{' --plain-all' if args.plain_all else ''}`.",
+        f"`python benchmarks/bench_build.py{' --plain-all' if args.plain_all else ''}`. "
+        "stpreport's modules were compiled to bytecode first (`compile_bytecode`).",
         "",
         "| run | wall time (s) | briefings | time per briefing (s) | peak memory (MB) | note |",
         "|---|---:|---:|---:|---:|---|",
@@ -339,6 +390,11 @@ def main() -> None:
         (f"a / b >= {TARGETS['ratio']:g}", ratio >= TARGETS["ratio"], f"{ratio:.1f}"),
         (f"c <= {TARGETS['c']:g} s", c_seconds <= TARGETS["c"], f"{c_seconds:.1f} s"),
         (f"d <= {TARGETS['d']:g} s", d_seconds <= TARGETS["d"], f"{d_seconds:.1f} s"),
+        (
+            f"e (d while watching) <= {TARGETS['d']:g} s",
+            e_seconds <= TARGETS["d"],
+            f"{e_seconds:.1f} s",
+        ),
         (
             "peak memory <= 1.5 GB",
             max(r[3] for r in rows[1:]) <= TARGETS["memory_mb"],

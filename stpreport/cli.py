@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import os
@@ -24,19 +25,33 @@ def _echo_problems(problems: list[Problem]) -> None:
         click.echo(str(problem), err=problem.severity == "error")
 
 
+class _Refused(Exception):
+    """The inputs were refused; the reasons have been printed."""
+
+
 @contextmanager
-def _exit_on_bad_inputs(after: str | None = None):
+def _refusals_printed():
     """The one place refusals become output: bad figures or assumptions print every problem
-    on its own line; any other `StpreportError` prints its message. Then exit 1."""
+    on its own line; any other `StpreportError` prints its message. Then `_Refused`."""
     try:
         yield
     except InputError as exc:
         _echo_problems(exc.problems)
-        if after:
-            click.echo(after, err=True)
-        sys.exit(1)
+        raise _Refused from None
     except StpreportError as exc:
         click.echo(str(exc), err=True)
+        raise _Refused from None
+
+
+@contextmanager
+def _exit_on_bad_inputs(after: str | None = None):
+    """Refusals printed (`_refusals_printed`), then `after`, then exit 1."""
+    try:
+        with _refusals_printed():
+            yield
+    except _Refused:
+        if after:
+            click.echo(after, err=True)
         sys.exit(1)
 
 
@@ -332,6 +347,12 @@ def _build_arguments(command):
     help="With --executor dask: a running Dask scheduler (e.g. tcp://10.0.0.5:8786); "
     "without it, a local cluster of --jobs workers.",
 )
+@click.option(
+    "--watch",
+    is_flag=True,
+    help="After building, keep the workers and their kernels, and build again each time the "
+    "figures, the assumptions or the notebooks change (into the same edition); Ctrl-C stops.",
+)
 def build(
     figures,
     params,
@@ -346,6 +367,7 @@ def build(
     scenarios,
     executor,
     scheduler,
+    watch,
 ) -> None:
     """Build every briefing (HTML, PDF, executed notebook), the index and the summaries; with
     --scenario, also every briefing under each scenario, and their comparison."""
@@ -356,10 +378,18 @@ def build(
     scenarios = _scenario_files(scenarios)
     if scheduler and executor != "dask":
         raise click.UsageError("--scheduler is for --executor dask")
+    if watch and (scenarios or executor != "local"):
+        raise click.UsageError(
+            "--watch rebuilds one edition with local workers: build scenarios, or on Dask, "
+            "without it"
+        )
     options = _build_options(
         figures, params, out, edition, only, formats, jobs, force, notebooks, replace, scenarios
     )
     options = dataclasses.replace(options, executor=executor, scheduler=scheduler)
+    if watch:
+        _watch(options)
+        return
     results = []
     try:
         with _exit_on_bad_inputs("Nothing was built: the inputs above must be fixed first."):
@@ -397,14 +427,72 @@ def build(
         )
         sys.exit(130)
     for result in results:
-        click.echo(
-            f"{result.folder}: {len(result.ran)} built, {len(result.skipped)} up to "
-            f"date, {len(result.failed)} failed in {result.seconds:.1f}s"
-        )
-        for key, error in sorted(result.failed.items()):
-            click.echo(f"FAILED {key}: {error}", err=True)
+        _echo_result(result)
     if any(result.failed for result in results):
         sys.exit(1)
+
+
+def _echo_result(result) -> None:
+    click.echo(
+        f"{result.folder}: {len(result.ran)} built, {len(result.skipped)} up to "
+        f"date, {len(result.failed)} failed in {result.seconds:.1f}s"
+    )
+    for key, error in sorted(result.failed.items()):
+        click.echo(f"FAILED {key}: {error}", err=True)
+
+
+def _watch(options) -> None:
+    """`build --watch`: build now, then after each change to the inputs, into the same
+    edition, with the same workers (`pipeline/watch.py`). A refusal (bad figures, say) is
+    printed and the watch goes on: the next save that fixes it builds. Ctrl-C stops."""
+    from stpreport.pipeline.executors import LocalPool
+    from stpreport.pipeline.progress import Progress
+    from stpreport.pipeline.runner import run_build, warm_up
+    from stpreport.pipeline.watch import changes, snapshot, watched
+
+    inputs = watched(options.figures, options.params, options.notebooks)
+    pool = LocalPool(options.jobs, keep=True)
+
+    def build_once() -> None:
+        nonlocal options
+        try:
+            with _refusals_printed(), Progress() as progress:
+                result = run_build(options, progress.update, pool)
+        except _Refused:
+            click.echo("Nothing was rebuilt: waiting for the next change.", err=True)
+            return
+        except OSError as exc:
+            click.echo(
+                f"cannot write the reports to {exc.filename or options.out}: "
+                f"{exc.strerror or exc}. Waiting for the next change.",
+                err=True,
+            )
+            return
+        _echo_result(result)
+        # later builds: the same edition, whatever the date, from the figures as edited
+        options = dataclasses.replace(
+            options, edition=result.folder.name, force=False, replace=True
+        )
+
+    before = snapshot(inputs)
+    try:
+        build_once()
+        pool.warm()  # workers and kernels ready for the first change, whatever that build ran
+        with contextlib.suppress(StpreportError, InputError):  # said by the build already
+            warm_up(options)
+        click.echo(
+            "Watching "
+            + ", ".join(str(p) for p in sorted(inputs.folders | inputs.files))
+            + " for changes (Ctrl-C stops).",
+            err=True,
+        )
+        for changed in changes(inputs, before):
+            click.echo("Changed: " + ", ".join(p.name for p in changed), err=True)
+            build_once()
+    except KeyboardInterrupt:
+        click.echo("Stopped watching: everything built so far is kept.", err=True)
+    finally:
+        pool.close()
 
 
 @main.command()

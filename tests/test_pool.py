@@ -154,3 +154,73 @@ def test_a_kernel_that_dies_at_start_up_fails_only_the_briefing_it_was_for(
     assert list(result.failed) == ["national"]  # the longest run goes first
     assert result.failed["national"].startswith("a build worker could not start its kernel: ")
     assert sorted(result.ran) == CODES
+
+
+def keeping_worker(conn, parent, level):
+    """A fake worker that also answers what a kept worker is told between runs: each result
+    says which blobs it holds."""
+    held: set[str] = set()
+    conn.send({"status": "ready"})
+    while (message := conn.recv()) is not None:
+        if isinstance(message, dict):
+            held &= set(message["keep"])
+            continue
+        task, blobs = message
+        held |= set(blobs)
+        conn.send(
+            {
+                "key": task.key,
+                "status": "ok",
+                "worker": os.getpid(),
+                "held": sorted(held),
+                "build": task.build,
+            }
+        )
+
+
+def test_a_kept_pool_runs_the_next_batch_on_the_same_workers_holding_only_its_blobs():
+    from stpreport.pipeline.pool import WorkerPool
+
+    def batch_of(content: bytes, keys: list[str]) -> tuple[Batch, str]:
+        batch = Batch()
+        blob = batch.add_blob(Blob("fake.ipynb", (("", content),)))
+        batch.tasks = [Task(k, blob, {}, {}, {}, ("html",)) for k in keys]
+        return batch, blob
+
+    first, old_blob = batch_of(b"{}", ["a", "b", "c"])
+    second, new_blob = batch_of(b'{"edited": 1}', ["d", "e", "f", "g"])
+    results: dict[str, dict] = {}
+    pool = WorkerPool(2, target=keeping_worker, keep=True)
+    try:
+        pool.run(first, lambda task, result: results.setdefault(task.key, result))
+        workers = {p.process.pid for p in pool.live}
+        assert len(workers) == 2 and all(p.process.is_alive() for p in pool.live)
+        pool.run(second, lambda task, result: results.setdefault(task.key, result))
+        assert {p.process.pid for p in pool.live} == workers  # no worker started again
+    finally:
+        pool.close()
+    assert all(results[k]["status"] == "ok" for k in "abcdefg")
+    assert {results[k]["worker"] for k in "defg"} <= workers
+    assert all(results[k]["held"] == [new_blob] for k in "defg")  # the old blob let go
+    assert old_blob != new_blob
+    assert not pool.live
+
+
+def test_a_kept_worker_that_died_between_runs_is_replaced():
+    from stpreport.pipeline.pool import WorkerPool
+
+    batch = Batch()
+    blob = batch.add_blob(Blob("fake.ipynb", (("", b"{}"),)))
+    batch.tasks = [Task("a", blob, {}, {}, {}, ("html",))]
+    results: dict[str, dict] = {}
+    pool = WorkerPool(1, target=keeping_worker, keep=True)
+    try:
+        pool.run(batch, lambda task, result: results.setdefault(task.key, result))
+        (dead,) = pool.live
+        dead.process.kill()
+        dead.process.join()
+        batch.tasks = [Task("b", blob, {}, {}, {}, ("html",))]
+        pool.run(batch, lambda task, result: results.setdefault(task.key, result))
+    finally:
+        pool.close()
+    assert results["b"]["status"] == "ok" and results["b"]["worker"] != dead.process.pid

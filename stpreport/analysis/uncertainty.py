@@ -22,7 +22,10 @@ whether it is simulated alone or with the other 43.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import zlib
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
@@ -40,12 +43,23 @@ STRAIGHT_LINE = (0.25, 0.5, 0.75)
 
 def _beta_tables(p: np.ndarray, k: float) -> np.ndarray:
     """Inverse Beta(p k, (1 - p) k) CDF on a uniform grid, one row per value of p."""
+    if not len(p):
+        return np.zeros((0, GRID))
+    return np.vstack([_beta_row(float(value), float(k)) for value in p])
+
+
+@functools.lru_cache(maxsize=4096)
+def _beta_row(p: float, k: float) -> np.ndarray:
+    """One row of `_beta_tables`, kept: a process that analyses again (`build --watch`)
+    computes only the rows of new base rates (SciPy's `betaincinv` is 4 ms a row)."""
     from scipy import special  # imported when first needed: the build's main process and
 
     # its kernels load this module long before (or without ever) simulating
     grid = np.linspace(0.0, 1.0, GRID)
-    pc = np.clip(p, 1e-6, 1 - 1e-6)[:, None]
-    return special.betaincinv(pc * k, (1 - pc) * k, grid[None, :])
+    pc = min(max(p, 1e-6), 1 - 1e-6)
+    row = special.betaincinv(pc * k, (1 - pc) * k, grid)
+    row.flags.writeable = False
+    return row
 
 
 def _interpolate(tables: np.ndarray, rows: np.ndarray, u: np.ndarray) -> np.ndarray:
@@ -53,8 +67,10 @@ def _interpolate(tables: np.ndarray, rows: np.ndarray, u: np.ndarray) -> np.ndar
     position = u * (GRID - 1)
     left = np.minimum(position.astype(np.int32), GRID - 2)
     weight = position - left
-    lo = tables[rows[None, :], left]
-    hi = tables[rows[None, :], left + 1]
+    at = left + (rows * GRID)[None, :]  # flat positions: one `take` instead of 2-D indexing
+    flat = np.ascontiguousarray(tables).ravel()
+    lo = flat.take(at)
+    hi = flat.take(at + 1)
     return lo + (hi - lo) * weight
 
 
@@ -224,36 +240,30 @@ def simulate(
     for i, code in enumerate(codes):
         idx = by_footprint.get(code, np.array([], dtype=int))
         schemes = scored.iloc[idx]
-        draws = simulate_footprint(
-            code=str(code),
-            spend=float(fp.at[code, "nhs_spend"]),
-            allocation=float(fp.at[code, "nhs_allocation"]),
-            extra=extra.loc[code].to_numpy(float),
-            planned=schemes["planned_saving"].to_numpy(float),
-            p=schemes["p"].to_numpy(float),
-            all_or_nothing=schemes["all_or_nothing"].to_numpy(bool),
-            phase=phase[idx],
-            drivers=drivers,
-            a=a,
-            tables=tables,
-            table_rows=rows[idx],
-        )
-        final = draws.honest[:, -1]
-        finals[i] = final
-        national_years += draws.honest
-        records[code] = _footprint_record(final, draws.delivered[:, -1], a.confidence)
-        for j, year in enumerate(YEARS):
-            q = quantiles(draws.honest[:, j])
-            yearly.append(
-                {
-                    "code": code,
-                    "year": year,
-                    "honest_mean": q["mean"],
-                    "honest_p10": q["p10"],
-                    "honest_p50": q["p50"],
-                    "honest_p90": q["p90"],
-                }
+        inputs = {
+            "code": str(code),
+            "spend": float(fp.at[code, "nhs_spend"]),
+            "allocation": float(fp.at[code, "nhs_allocation"]),
+            "extra": extra.loc[code].to_numpy(float),
+            "planned": schemes["planned_saving"].to_numpy(float),
+            "p": schemes["p"].to_numpy(float),
+            "all_or_nothing": schemes["all_or_nothing"].to_numpy(bool),
+            "phase": phase[idx],
+        }
+        key = _inputs_key(inputs, a)
+        result = _KEPT.pop(key, None)
+        if result is None:
+            draws = simulate_footprint(
+                **inputs, drivers=drivers, a=a, tables=tables, table_rows=rows[idx]
             )
+            result = _summarised(str(code), draws, a.confidence)
+        _KEPT[key] = result  # the most recently used last
+        while len(_KEPT) > KEEP_FOOTPRINTS:
+            _KEPT.popitem(last=False)
+        finals[i] = result.honest[:, -1]
+        national_years += result.honest
+        records[code] = result.record
+        yearly += result.yearly
     summary = pd.DataFrame.from_dict(records, orient="index").rename_axis("code")
     low, high = rank_intervals(finals, fp["population"].reindex(codes).to_numpy(float))
     summary["rank_low"], summary["rank_high"] = low, high
@@ -269,6 +279,57 @@ def simulate(
         ]
     )
     return Simulation(summary, pd.DataFrame(yearly), national, national_by_year)
+
+
+@dataclass(frozen=True)
+class _Summarised:
+    """One footprint's simulation as `simulate` uses it: its honest gap in every draw and
+    year, its summary record and its year-by-year quantiles."""
+
+    honest: np.ndarray
+    record: dict
+    yearly: list[dict]
+
+
+KEEP_FOOTPRINTS = 128
+"""Footprints whose simulation this process keeps (0.4 MB each), keyed by everything their
+draws depend on (`_inputs_key`): analysing again after one footprint's figures changed
+(`build --watch`) draws again for that footprint alone. The draws are the same either way: a
+footprint's own stream is seeded by the seed and its code, the national drivers by the seed."""
+_KEPT: OrderedDict[str, _Summarised] = OrderedDict()
+
+
+def _inputs_key(inputs: dict, a: Assumptions) -> str:
+    """A digest of a footprint's simulation inputs and of all the assumptions (whose repr
+    holds every field: any change to any assumption draws again)."""
+    h = hashlib.sha256(repr(a).encode("utf-8"))
+    for name, value in inputs.items():
+        h.update(name.encode("utf-8"))
+        if isinstance(value, np.ndarray):
+            h.update(repr((value.dtype.str, value.shape)).encode("utf-8"))
+            h.update(np.ascontiguousarray(value).tobytes())
+        else:
+            h.update(repr(value).encode("utf-8"))
+    return h.hexdigest()
+
+
+def _summarised(code: str, draws: FootprintDraws, confidence: float) -> _Summarised:
+    yearly = []
+    for j, year in enumerate(YEARS):
+        q = quantiles(draws.honest[:, j])
+        yearly.append(
+            {
+                "code": code,
+                "year": year,
+                "honest_mean": q["mean"],
+                "honest_p10": q["p10"],
+                "honest_p50": q["p50"],
+                "honest_p90": q["p90"],
+            }
+        )
+    record = _footprint_record(draws.honest[:, -1], draws.delivered[:, -1], confidence)
+    draws.honest.flags.writeable = False
+    return _Summarised(draws.honest, record, yearly)
 
 
 def _footprint_record(final: np.ndarray, delivered: np.ndarray, confidence: float) -> dict:

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
+from stpreport.pipeline.pool import WorkerPool
 from stpreport.pipeline.task import Batch, Task
 
 EXECUTORS = ("local", "dask")
@@ -38,10 +39,14 @@ class Executor(Protocol):
 
 @dataclass
 class LocalPool:
-    """Worker processes on this machine (`pool.py`), each with a warm kernel."""
+    """Worker processes on this machine (`pool.py`), each with a warm kernel. With `keep`,
+    the workers and their kernels outlive a run, ready for the next (`build --watch`) until
+    `close`."""
 
     workers: int
     name: str = "local"
+    keep: bool = False
+    pool: Any = None  # the kept `pool.WorkerPool`
 
     def run(
         self,
@@ -52,8 +57,25 @@ class LocalPool:
     ) -> None:
         from stpreport.pipeline.pool import run_tasks
 
-        count = most if callable(batch) else len(batch.tasks)
-        run_tasks(batch, max(1, min(self.workers, count)), on_result, meanwhile)
+        if not self.keep:
+            count = most if callable(batch) else len(batch.tasks)
+            run_tasks(batch, max(1, min(self.workers, count)), on_result, meanwhile)
+            return
+        if self.pool is None:
+            self.pool = WorkerPool(self.workers, keep=True)
+        self.pool.run(batch, on_result, meanwhile)
+
+    def warm(self) -> None:
+        """With `keep`: start the workers now, so that the next run finds their kernels warm."""
+        if self.keep:
+            if self.pool is None:
+                self.pool = WorkerPool(self.workers, keep=True)
+            self.pool.warm()
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.close()
+            self.pool = None
 
 
 def executor_for(name: str, workers: int, scheduler: str | None = None) -> Executor:

@@ -20,6 +20,7 @@ Ctrl-C or a kill of the group reaches them) and ask Linux to stop them when this
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
 import os
@@ -59,93 +60,160 @@ def run_tasks(
     meanwhile: Callable[[], None] = lambda: None,
     target: Callable[..., None] = serve,
 ) -> None:
-    """Run every task in worker processes, calling `on_result(task, result)` here as each
-    ends.
+    """Run every task in worker processes that stop when it is done (`WorkerPool.run`)."""
+    pool = WorkerPool(workers, target=target)
+    try:
+        pool.run(batch, on_result, meanwhile)
+    finally:
+        pool.close()
 
-    `meanwhile` runs in this process while the first workers start; no task is handed out
-    before it returns. `batch` may be a function that returns the tasks: then one worker
-    (`EARLY_WORKERS`) starts first and it is called (after `meanwhile`) while that worker's
-    kernel warms up; the others start when the tasks are known, as many as there are tasks
-    (up to `workers`); workers left without a task stop. A worker that dies fails the task
-    it was running, and is replaced.
-    `target` is the worker's body (`worker.serve`; tests pass a fake).
-    """
-    context = multiprocessing.get_context("spawn")
-    tasks = Batch() if callable(batch) else batch
-    pending: deque[Task] = deque(tasks.tasks)
-    live: list[_Worker] = []
-    level = logging.getLogger("stpreport").getEffectiveLevel()
 
-    def start() -> None:
-        parent, child = context.Pipe()
-        process = context.Process(
-            target=target, args=(child, os.getpid(), level), name="stpreport-build-worker"
+class WorkerPool:
+    """Up to `workers` worker processes. By default each stops once no task is left for it;
+    with `keep`, they stay ready, with their warm kernels, for the next `run` (`build
+    --watch`) until `close`.
+
+    `target` is the worker's body (`worker.serve`; tests pass a fake)."""
+
+    def __init__(self, workers: int, *, target: Callable[..., None] = serve, keep: bool = False):
+        self.workers, self.target, self.keep = max(1, workers), target, keep
+        self.live: list[_Worker] = []
+        self.context = multiprocessing.get_context("spawn")
+        self.level = logging.getLogger("stpreport").getEffectiveLevel()
+
+    def _start(self) -> None:
+        parent, child = self.context.Pipe()
+        process = self.context.Process(
+            target=self.target,
+            args=(child, os.getpid(), self.level),
+            name="stpreport-build-worker",
         )
         process.start()
         child.close()
-        live.append(_Worker(process, parent))
+        self.live.append(_Worker(process, parent))
         log.info("worker %d started", process.pid)
 
-    def top_up() -> None:
-        while pending and sum(not w.leaving for w in live) < min(workers, len(pending)):
-            start()
+    def warm(self) -> None:
+        """Start workers until there are `workers`, and wait until each says it is ready
+        (its kernel started and warm). One that dies meanwhile is let go."""
+        self._purge()
+        while len(self.live) < self.workers:
+            self._start()
+        for worker in list(self.live):
+            if worker.ready:
+                continue
+            try:
+                message = worker.conn.recv()
+            except EOFError:
+                continue
+            worker.ready = message.get("status") == "ready"
+        self._purge()
 
-    def give(worker: _Worker) -> None:
-        if pending and worker.ready and worker.job is None and not worker.leaving:
-            worker.job = task = pending.popleft()
-            needs = tasks.needs(task)
-            worker.conn.send((task, {d: b for d, b in needs.items() if d not in worker.sent}))
-            worker.sent |= set(needs)
+    def _purge(self) -> None:
+        """Let go of kept workers that ended while the pool waited between runs."""
+        for worker in list(self.live):
+            if not worker.process.is_alive():
+                worker.process.join(JOIN_TIMEOUT)
+                worker.conn.close()
+                self.live.remove(worker)
+                log.info("worker %d had ended: replaced when needed", worker.process.pid)
 
-    def fail(task: Task, error: str) -> None:
-        on_result(task, {"key": task.key, "status": "failed", "error": error})
+    def _prune(self, keep: set[str]) -> None:
+        """Have kept workers drop the blobs this run does not need: they would otherwise
+        hold every earlier build's analysis."""
+        for worker in self.live:
+            if worker.ready and worker.sent - keep:
+                worker.sent &= keep
+                with contextlib.suppress(OSError):  # if it has died, `run` buries it
+                    worker.conn.send({"keep": sorted(keep)})
 
-    def retire(worker: _Worker) -> None:
-        worker.leaving = True
-        worker.conn.send(None)  # it shuts its kernel down and leaves
-        log.info("worker %d stopped: nothing left for it", worker.process.pid)
+    def run(
+        self,
+        batch: Batch | Callable[[], Batch],
+        on_result: Callable[[Task, dict], None],
+        meanwhile: Callable[[], None] = lambda: None,
+    ) -> None:
+        """Run every task, calling `on_result(task, result)` here as each ends.
 
-    def handle(worker: _Worker, message: dict) -> None:
-        if message.get("status") == "ready":
-            worker.ready = True
-            log.info("worker %d ready", worker.process.pid)
-        else:
-            job, worker.job = worker.job, None
-            assert job is not None
-            on_result(job, message)
+        `meanwhile` runs in this process while the first workers start; no task is handed
+        out before it returns. `batch` may be a function that returns the tasks: then one
+        worker (`EARLY_WORKERS`) starts first and it is called (after `meanwhile`) while
+        that worker's kernel warms up; the others start when the tasks are known, as many
+        as there are tasks (up to `workers`). A worker that dies fails the task it was
+        running, and is replaced."""
+        workers, live = self.workers, self.live
+        tasks = Batch() if callable(batch) else batch
+        pending: deque[Task] = deque(tasks.tasks)
 
-    def bury(worker: _Worker) -> None:
-        worker.process.join(JOIN_TIMEOUT)
-        live.remove(worker)
-        code = worker.process.exitcode
-        how = f"killed by signal {-code}" if code is not None and code < 0 else f"exit code {code}"
-        if worker.leaving:
-            return
-        log.warning(
-            "worker %d died (%s)%s",
-            worker.process.pid,
-            how,
-            f" running {worker.job.key}" if worker.job else "",
-        )
-        if worker.job is not None:
-            fail(worker.job, f"the build worker running it died ({how})")
-        elif not worker.ready:  # it never started: nor would another
-            while pending:
-                fail(pending.popleft(), f"a build worker could not start ({how})")
-        if pending:
-            log.info("replacing worker %d", worker.process.pid)
+        def top_up() -> None:
+            while pending and sum(not w.leaving for w in live) < min(workers, len(pending)):
+                self._start()
 
-    try:
+        def give(worker: _Worker) -> None:
+            if pending and worker.ready and worker.job is None and not worker.leaving:
+                worker.job = task = pending.popleft()
+                needs = tasks.needs(task)
+                message = (task, {d: b for d, b in needs.items() if d not in worker.sent})
+                worker.sent |= set(needs)
+                with contextlib.suppress(OSError):  # it has just died: `wait` sees it end
+                    worker.conn.send(message)
+
+        def fail(task: Task, error: str) -> None:
+            on_result(task, {"key": task.key, "status": "failed", "error": error})
+
+        def retire(worker: _Worker) -> None:
+            worker.leaving = True
+            worker.conn.send(None)  # it shuts its kernel down and leaves
+            log.info("worker %d stopped: nothing left for it", worker.process.pid)
+
+        def handle(worker: _Worker, message: dict) -> None:
+            if message.get("status") == "ready":
+                worker.ready = True
+                log.info("worker %d ready", worker.process.pid)
+            else:
+                job, worker.job = worker.job, None
+                assert job is not None
+                on_result(job, message)
+
+        def bury(worker: _Worker) -> None:
+            worker.process.join(JOIN_TIMEOUT)
+            live.remove(worker)
+            worker.conn.close()
+            code = worker.process.exitcode
+            how = (
+                f"killed by signal {-code}"
+                if code is not None and code < 0
+                else f"exit code {code}"
+            )
+            if worker.leaving:
+                return
+            log.warning(
+                "worker %d died (%s)%s",
+                worker.process.pid,
+                how,
+                f" running {worker.job.key}" if worker.job else "",
+            )
+            if worker.job is not None:
+                fail(worker.job, f"the build worker running it died ({how})")
+            elif not worker.ready:  # it never started: nor would another
+                while pending:
+                    fail(pending.popleft(), f"a build worker could not start ({how})")
+            if pending:
+                log.info("replacing worker %d", worker.process.pid)
+
+        self._purge()
         if callable(batch):
-            for _ in range(min(workers, EARLY_WORKERS)):
-                start()
+            for _ in range(min(workers, EARLY_WORKERS) - len(live)):
+                self._start()
             meanwhile()
             tasks = batch()
             pending.extend(tasks.tasks)
-            top_up()
-        else:
-            top_up()
+        self._prune({d for t in tasks.tasks for d in t.digests})
+        top_up()
+        if not callable(batch):
             meanwhile()
+        for worker in live:  # kept workers are ready already: they say nothing until given one
+            give(worker)
         while pending or any(w.job is not None for w in live):
             ready = wait([w.conn for w in live] + [w.process.sentinel for w in live])
             for worker in list(live):
@@ -159,9 +227,14 @@ def run_tasks(
             top_up()
             for worker in live:
                 give(worker)
+                if self.keep:
+                    continue
                 if not pending and worker.ready and worker.job is None and not worker.leaving:
                     retire(worker)  # nothing left for it: shut down while others finish
-    finally:
+
+    def close(self) -> None:
+        """Stop every worker (`_stop`)."""
+        live, self.live = self.live, []
         _stop(live)
 
 

@@ -34,7 +34,7 @@ from stpreport.inputs import Figures, bundled_figures_path, load_figures
 from stpreport.paths import shown_path
 from stpreport.pipeline import cache
 from stpreport.pipeline.edition import INDEX, SUMMARY_CSV, SUMMARY_XLSX, Edition, now
-from stpreport.pipeline.executors import executor_for
+from stpreport.pipeline.executors import Executor, executor_for
 from stpreport.pipeline.outputs import index_file, snapshot_files, summary_files
 from stpreport.pipeline.plan import NATIONAL, Run, inputs_fingerprint, plan_runs, reasons
 from stpreport.pipeline.task import Batch, Task, task_for
@@ -265,12 +265,16 @@ def _record(manifest: dict, run: Run, result: dict) -> None:
 
 
 def run_build(
-    options: BuildOptions, progress: Callable[[int, int, str, dict], None]
+    options: BuildOptions,
+    progress: Callable[[int, int, str, dict], None],
+    executor: Executor | None = None,
 ) -> BuildResult:
     """Build the edition. When the analysis is already cached, the build plans first and
     starts workers only for what must run (a no-change rebuild starts none); otherwise a
     first worker starts and its kernel warms up while this process computes the analysis
-    and plans (`pool.EARLY_WORKERS`)."""
+    and plans (`pool.EARLY_WORKERS`). `executor` runs the briefings (default: the one
+    `options` name, for this build alone); `build --watch` passes one that keeps its
+    workers between builds."""
     started = time.perf_counter()
     prepared = prepare(options, plan=False)
     edition = prepared.edition
@@ -310,7 +314,7 @@ def run_build(
 
         if _cached(prepared):
             todo = decide()
-            failed = _execute(todo, prepared, manifest, progress, tables) if todo else {}
+            failed = _execute(todo, prepared, manifest, progress, tables, executor) if todo else {}
             if not todo:
                 tables()
         else:
@@ -321,7 +325,7 @@ def run_build(
                 tables()
                 return todo
 
-            failed = _execute(jobs, prepared, manifest, progress)
+            failed = _execute(jobs, prepared, manifest, progress, executor=executor)
         todo = decided["todo"]
         if decided["stale"]:
             edition.write_all(
@@ -340,6 +344,16 @@ def run_build(
         failed,
         time.perf_counter() - started,
     )
+
+
+def warm_up(options: BuildOptions) -> None:
+    """Analyse the current inputs in this process, not for a build but so that the next build
+    here finds SciPy and pandas imported and each footprint's simulation kept
+    (`uncertainty.KEEP_FOOTPRINTS`): `build --watch` does it before it starts watching."""
+    from stpreport.analysis import analyse
+
+    prepared = prepare(options, plan=False)
+    analyse(*_public(prepared.figures, prepared.assumptions))
 
 
 def _cached(prepared: Prepared) -> bool:
@@ -411,6 +425,7 @@ def _execute(
     manifest: dict,
     progress: Callable[[int, int, str, dict], None],
     meanwhile: Callable[[], None] = lambda: None,
+    executor: Executor | None = None,
 ) -> dict[str, str]:
     """Run `todo` on the build's executor (`executors.py`: the local pool, or Dask);
     `meanwhile` runs here while its workers start. `todo` may be a function that works the
@@ -461,7 +476,7 @@ def _execute(
         edition.write_manifest(manifest)
         saved[0] = time.monotonic()
 
-    executor = executor_for(options.executor, options.jobs, options.scheduler)
+    executor = executor or executor_for(options.executor, options.jobs, options.scheduler)
     try:
         if callable(todo):
             plan = todo

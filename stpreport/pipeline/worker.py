@@ -83,6 +83,11 @@ def serve(conn: Connection, parent: int | None = None, log_level: int = logging.
                 break
             if job is None:
                 break
+            if isinstance(job, dict):  # a kept worker, between builds: what it may forget
+                keep = set(job.get("keep", ()))
+                held = {d: b for d, b in held.items() if d in keep}
+                stage.prune(keep)
+                continue
             task, blobs = job
             held.update(blobs)
             conn.send(run_task(task, held, kernel, stage))
