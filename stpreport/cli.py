@@ -26,7 +26,11 @@ def _echo_problems(problems: list[Problem]) -> None:
 
 
 class _Refused(Exception):
-    """The inputs were refused; the reasons have been printed."""
+    """Refused, and why has been printed; `problems`: it was the figures or assumptions."""
+
+    def __init__(self, problems: bool):
+        super().__init__()
+        self.problems = problems
 
 
 @contextmanager
@@ -37,20 +41,20 @@ def _refusals_printed():
         yield
     except InputError as exc:
         _echo_problems(exc.problems)
-        raise _Refused from None
+        raise _Refused(problems=True) from None
     except StpreportError as exc:
         click.echo(str(exc), err=True)
-        raise _Refused from None
+        raise _Refused(problems=False) from None
 
 
 @contextmanager
 def _exit_on_bad_inputs(after: str | None = None):
-    """Refusals printed (`_refusals_printed`), then `after`, then exit 1."""
+    """Refusals printed (`_refusals_printed`), then, after bad inputs, `after`; exit 1."""
     try:
         with _refusals_printed():
             yield
-    except _Refused:
-        if after:
+    except _Refused as refused:
+        if after and refused.problems:
             click.echo(after, err=True)
         sys.exit(1)
 
