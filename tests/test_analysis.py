@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 from dataclasses import replace
 
 import numpy as np
@@ -28,6 +29,7 @@ from stpreport.analysis.uncertainty import (
     Drivers,
     delivered_shares,
     footprint_stream,
+    forget_kept,
     phasing,
     rank_intervals,
     simulate,
@@ -36,6 +38,7 @@ from stpreport.analysis.verdict import drivers, rating
 from stpreport.assumptions import YEARS, Lever, RatingBand, load_assumptions
 from stpreport.formatting import chance, money, per_head, percent, pp, rounded_parts
 from stpreport.inputs import load_figures
+from stpreport.pipeline.codec import encode
 
 A = load_assumptions()
 FLAT = replace(
@@ -222,7 +225,9 @@ def _simulate(figures, a, codes=None):
 
 def test_monte_carlo_is_seeded_and_the_same_alone_or_in_a_batch():
     figures = load_figures()
+    forget_kept()
     batch = _simulate(figures, A).summary.drop(columns=["rank_low", "rank_high"])
+    forget_kept()  # drawn again, alone
     alone = _simulate(figures, A, ["E54000008"]).summary.drop(columns=["rank_low", "rank_high"])
     pd.testing.assert_frame_equal(batch.loc[["E54000008"]], alone)
     again = _simulate(figures, A).summary.drop(columns=["rank_low", "rank_high"])
@@ -471,3 +476,34 @@ def test_national_figures_are_the_sums_of_the_footprints(bundled):
     assert totals["national_at_confidence"] < totals["national_sum_of_footprint_at_confidence"]
     crosstab = bundled.national["ratings_crosstab"]
     assert int(crosstab.to_numpy().sum()) == 44
+
+
+def test_analysing_again_draws_only_the_footprints_whose_inputs_changed(monkeypatch):
+    import stpreport.analysis.uncertainty as uncertainty
+
+    figures = load_figures()
+    drawn: list[str] = []
+    simulate_footprint = uncertainty.simulate_footprint
+
+    def counted(**kw):
+        drawn.append(kw["code"])
+        return simulate_footprint(**kw)
+
+    monkeypatch.setattr(uncertainty, "simulate_footprint", counted)
+    forget_kept()
+    first = analyse(figures, A)
+    assert len(drawn) == len(figures.codes)
+    schemes = figures.schemes.copy()
+    row = schemes.index[schemes["footprint"] == "E54000031"][0]
+    schemes.loc[row, "planned_saving"] += 5.0
+    edited = replace(figures, schemes=schemes)
+    drawn.clear()
+    kept = analyse(edited, A)
+    assert drawn == ["E54000031"]  # the others' simulations were kept
+    forget_kept()
+    fresh = analyse(edited, A)
+    assert json.dumps(encode(kept), sort_keys=True) == json.dumps(encode(fresh), sort_keys=True)
+    assert not first.summary.equals(kept.summary)
+    drawn.clear()
+    analyse(edited, replace(A, correlation=A.correlation / 2))
+    assert len(drawn) == len(figures.codes)  # any assumption changed: all drawn again

@@ -291,12 +291,18 @@ class _Summarised:
     yearly: list[dict]
 
 
-KEEP_FOOTPRINTS = 128
-"""Footprints whose simulation this process keeps (0.4 MB each), keyed by everything their
-draws depend on (`_inputs_key`): analysing again after one footprint's figures changed
-(`build --watch`) draws again for that footprint alone. The draws are the same either way: a
-footprint's own stream is seeded by the seed and its code, the national drivers by the seed."""
+KEEP_FOOTPRINTS = 64
+"""Footprints whose simulation this process keeps (0.4 MB each, 26 MB at most), keyed by
+everything their draws depend on (`_inputs_key`): analysing again after one footprint's
+figures changed (`build --watch`) draws again for that footprint alone. The draws are the same
+either way: a footprint's own stream is seeded by the seed and its code, the national drivers
+by the seed. Enough for the 44 footprints; a larger edition is drawn whole each time."""
 _KEPT: OrderedDict[str, _Summarised] = OrderedDict()
+
+
+def forget_kept() -> None:
+    """Drop the footprints' kept simulations (the next `simulate` draws every one again)."""
+    _KEPT.clear()
 
 
 def _inputs_key(inputs: dict, a: Assumptions) -> str:
