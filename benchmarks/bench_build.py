@@ -39,6 +39,21 @@ TARGETS = {"b": 20.0, "ratio": 10.0, "c": 1.0, "d": 4.0, "memory_mb": 1536.0}
 """Issue 14's targets on two cores (the memory target is issue 6's)."""
 
 
+def proc_stats() -> dict[int, list[str]]:
+    """Every process's /proc/PID/stat fields after the command name (Linux): [1] is the
+    parent's pid, [11] and [12] user and system CPU ticks, [21] resident pages."""
+    found = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as fh:
+                found[int(entry)] = fh.read().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+    return found
+
+
 class PeakMemory:
     """Peak resident memory of this process's children and all their descendants, summed."""
 
@@ -46,18 +61,9 @@ class PeakMemory:
         self.interval, self.peak, self._stop = interval, 0, threading.Event()
 
     def _tree_rss(self) -> int:
-        parents: dict[int, int] = {}
-        rss: dict[int, int] = {}
-        for entry in os.listdir("/proc"):
-            if not entry.isdigit():
-                continue
-            try:
-                with open(f"/proc/{entry}/stat") as fh:
-                    fields = fh.read().rsplit(")", 1)[1].split()
-                parents[int(entry)] = int(fields[1])
-                rss[int(entry)] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
-            except (OSError, IndexError, ValueError):
-                continue
+        stats = proc_stats()
+        parents = {pid: int(fields[1]) for pid, fields in stats.items()}
+        rss = {pid: int(fields[21]) * os.sysconf("SC_PAGE_SIZE") for pid, fields in stats.items()}
         total, frontier = 0, [os.getpid()]
         while frontier:
             pid = frontier.pop()

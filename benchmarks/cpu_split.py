@@ -15,23 +15,21 @@ import subprocess
 import sys
 import time
 
+from bench_build import proc_stats  # this folder is on the path when run as a script
+
 TICK = os.sysconf("SC_CLK_TCK")
 
 
 def _processes() -> dict[int, tuple[int, float, str]]:
     """pid: (parent pid, CPU seconds so far, command line)."""
     found = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
+    for pid, fields in proc_stats().items():
         try:
-            with open(f"/proc/{entry}/stat") as fh:
-                fields = fh.read().rsplit(")", 1)[1].split()
-            with open(f"/proc/{entry}/cmdline") as fh:
+            with open(f"/proc/{pid}/cmdline") as fh:
                 command = fh.read().replace("\0", " ").strip()
         except OSError:
             continue
-        found[int(entry)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / TICK, command)
+        found[pid] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / TICK, command)
     return found
 
 
