@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from stpreport.pipeline.pool import WorkerPool
+from stpreport.pipeline.pool import WorkerPool, run_tasks
 from stpreport.pipeline.task import Batch, Task
 
 EXECUTORS = ("local", "dask")
@@ -55,22 +55,21 @@ class LocalPool:
         on_result: OnResult,
         meanwhile: Callable[[], None] = lambda: None,
     ) -> None:
-        from stpreport.pipeline.pool import run_tasks
-
         if not self.keep:
             count = most if callable(batch) else len(batch.tasks)
             run_tasks(batch, max(1, min(self.workers, count)), on_result, meanwhile)
             return
-        if self.pool is None:
-            self.pool = WorkerPool(self.workers, keep=True)
-        self.pool.run(batch, on_result, meanwhile)
+        self._kept().run(batch, on_result, meanwhile)
 
     def warm(self) -> None:
         """With `keep`: start the workers now, so that the next run finds their kernels warm."""
         if self.keep:
-            if self.pool is None:
-                self.pool = WorkerPool(self.workers, keep=True)
-            self.pool.warm()
+            self._kept().warm()
+
+    def _kept(self) -> WorkerPool:
+        if self.pool is None:
+            self.pool = WorkerPool(self.workers, keep=True)
+        return self.pool
 
     def close(self) -> None:
         if self.pool is not None:

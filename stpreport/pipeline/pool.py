@@ -113,10 +113,14 @@ class WorkerPool:
         """Let go of kept workers that ended while the pool waited between runs."""
         for worker in list(self.live):
             if not worker.process.is_alive():
-                worker.process.join(JOIN_TIMEOUT)
-                worker.conn.close()
-                self.live.remove(worker)
+                self._let_go(worker)
                 log.info("worker %d had ended: replaced when needed", worker.process.pid)
+
+    def _let_go(self, worker: _Worker) -> None:
+        """Reap a worker that has ended (or is ending) and forget it."""
+        worker.process.join(JOIN_TIMEOUT)
+        worker.conn.close()
+        self.live.remove(worker)
 
     def _prune(self, keep: set[str]) -> None:
         """Have kept workers drop the blobs this run does not need: they would otherwise
@@ -176,9 +180,7 @@ class WorkerPool:
                 on_result(job, message)
 
         def bury(worker: _Worker) -> None:
-            worker.process.join(JOIN_TIMEOUT)
-            live.remove(worker)
-            worker.conn.close()
+            self._let_go(worker)
             code = worker.process.exitcode
             how = (
                 f"killed by signal {-code}"
