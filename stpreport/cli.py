@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import dataclasses
+import functools
+import gc
 import logging
 import os
 import sys
@@ -66,6 +69,15 @@ def _figures_or_exit(path: Path | None):
         return load_figures(path)
 
 
+@functools.cache  # registered once, however many commands one process runs (tests)
+def _exit_without_collecting() -> None:
+    """At exit, freeze the heap out of the garbage collector's reach (`gc.freeze`) before
+    Python's final collection, which otherwise walks every object pandas, SciPy and the
+    analysis made: 0.17 s of every command's exit, for memory the operating system takes
+    back anyway. Exit handlers, flushing and closing still run as usual."""
+    atexit.register(gc.freeze)
+
+
 @click.group()
 @click.version_option(package_name="stpreport")
 @click.option(
@@ -73,6 +85,7 @@ def _figures_or_exit(path: Path | None):
 )
 def main(verbose: int = 0) -> None:
     """Honest briefings on England's Sustainability and Transformation Plans."""
+    _exit_without_collecting()
     level = {0: logging.WARNING, 1: logging.INFO}.get(verbose, logging.DEBUG)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("stpreport").setLevel(level)

@@ -211,6 +211,52 @@ def notebook_html(nb) -> bytes:
     return html_exporter().from_notebook_node(nb)[0].encode("utf-8")
 
 
+def warm_up() -> None:
+    """Render a small briefing in every format and throw it away, so that the next render in
+    this process finds its exporter's templates loaded and Typst's fonts read and laid out
+    once (the first pack a process renders otherwise takes 0.3 s more: docs/performance.md).
+    A worker calls it while its kernel starts. Nothing is kept but those caches: the PDF and
+    HTML of a briefing are the same bytes whether or not a process warmed up first
+    (`test_render.py`)."""
+    render_formats(_warm_up_notebook(), "warm-up", tuple(RENDERERS))
+
+
+def _warm_up_notebook():
+    from nbformat import v4
+
+    from stpreport.briefing.blocks import call
+    from stpreport.briefing.meta import META_MIMETYPE
+
+    svg = (
+        '<svg xmlns="http://www.w3.org/2000/svg" width="360pt" height="72pt" '
+        'viewBox="0 0 360 72"><path d="M 10 60 L 350 10" style="stroke: #005eb8"/>'
+        '<text x="10" y="30" style="font: 11px \'DejaVu Sans\'">£12m warm-up</text></svg>'
+    )
+    typst = (
+        call("stp-numbers", [["Honest gap", "£12m", "gap"]])
+        + call(
+            "stp-table",
+            caption="Warm-up",
+            columns=[{"numeric": False, "nowrap": False}, {"numeric": True, "nowrap": True}],
+            header=["Scheme", "£m"],
+            rows=[["A scheme", "1.0"]],
+            total=["Total", "1.0"],
+        )
+        + call("stp-chart", svg, alt="A warm-up chart", caption="Warm-up")
+    )
+    section = v4.new_output(
+        "display_data",
+        {"text/html": "<p>Warm-up</p>", TYPST_MIMETYPE: typst, "text/plain": "warm-up"},
+    )
+    meta = v4.new_output("display_data", {META_MIMETYPE: {"title": "Warm-up"}})
+    return v4.new_notebook(
+        cells=[
+            v4.new_markdown_cell("# Warm-up\n\nA *short* **paragraph** with a [link](x.html)."),
+            v4.new_code_cell("", outputs=[meta, section]),
+        ]
+    )
+
+
 RENDERERS = {"html": notebook_html, "pdf": notebook_pdf}
 """Output formats by name (as nbconvert's `get_exporter` looks exporters up)."""
 

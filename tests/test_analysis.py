@@ -507,3 +507,40 @@ def test_analysing_again_draws_only_the_footprints_whose_inputs_changed(monkeypa
     drawn.clear()
     analyse(edited, replace(A, correlation=A.correlation / 2))
     assert len(drawn) == len(figures.codes)  # any assumption changed: all drawn again
+
+
+def test_a_new_process_reads_the_stored_draws_and_draws_only_what_changed(monkeypatch, tmp_path):
+    """What a one-off rebuild does: the kept simulations are gone with the last process, but
+    the build's store (`cache.DrawFiles`) has every footprint's draws; a changed footprint is
+    drawn again, the others are read, and the analysis is the same to the bit."""
+    import stpreport.analysis.uncertainty as uncertainty
+    from stpreport.pipeline.cache import DrawFiles
+
+    figures = load_figures()
+    drawn: list[str] = []
+    simulate_footprint = uncertainty.simulate_footprint
+
+    def counted(**kw):
+        drawn.append(kw["code"])
+        return simulate_footprint(**kw)
+
+    monkeypatch.setattr(uncertainty, "simulate_footprint", counted)
+    store = DrawFiles(tmp_path)
+    forget_kept()
+    first = analyse(figures, A, store)
+    assert len(drawn) == len(figures.codes)
+    assert len(list((tmp_path / "draws").glob("*.f8"))) == len(figures.codes)
+    schemes = figures.schemes.copy()
+    row = schemes.index[schemes["footprint"] == "E54000031"][0]
+    schemes.loc[row, "planned_saving"] += 5.0
+    edited = replace(figures, schemes=schemes)
+    drawn.clear()
+    forget_kept()  # a new process
+    stored = analyse(edited, A, store)
+    assert drawn == ["E54000031"]
+    forget_kept()
+    fresh = analyse(edited, A)
+    assert json.dumps(encode(stored), sort_keys=True) == json.dumps(encode(fresh), sort_keys=True)
+    forget_kept()
+    again = analyse(figures, A, DrawFiles(tmp_path))
+    assert json.dumps(encode(again), sort_keys=True) == json.dumps(encode(first), sort_keys=True)

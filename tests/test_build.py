@@ -180,6 +180,34 @@ def test_outputs_are_byte_identical_across_builds_and_alone_or_in_a_batch(
         assert (alone / "ed1" / name).read_bytes() == batch[name]
 
 
+def test_a_renderer_that_warmed_up_writes_the_same_bytes(first_build):
+    """A worker renders a throw-away briefing while its kernel starts (`render.warm_up`); a
+    process that did not renders a pack to the same bytes."""
+    folder = first_build[0] / "ed1"
+    script = (
+        "import sys, nbformat\n"
+        "from stpreport import render\n"
+        "if sys.argv[2] == 'warm':\n"
+        "    render.warm_up()\n"
+        "nb = nbformat.read(sys.argv[1], as_version=4)\n"
+        "for name, data in render.render_formats(nb, 'pack').items():\n"
+        "    sys.stdout.write(name + ' ' + data.hex() + '\\n')\n"
+    )
+    rendered = {
+        how: subprocess.run(
+            [sys.executable, "-c", script, str(folder / "E54000031.ipynb"), how],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for how in ("cold", "warm")
+    }
+    assert rendered["cold"] == rendered["warm"]
+    files = dict(line.split(" ") for line in rendered["warm"].splitlines())
+    assert bytes.fromhex(files["pack.pdf"]) == (folder / "E54000031.pdf").read_bytes()
+    assert bytes.fromhex(files["pack.html"]) == (folder / "E54000031.html").read_bytes()
+
+
 def _cli(*args: str) -> list[str]:
     return [sys.executable, "-m", "stpreport.cli", *args]
 

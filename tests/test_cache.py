@@ -129,3 +129,54 @@ def test_a_damaged_entry_is_recomputed_never_trusted(cached, tmp_path, damage):
     assert calls == [1] and where == path
     assert loaded is cached
     assert path.read_bytes() == good  # rewritten with the computed analysis
+
+
+def test_stored_draws_round_trip_exactly_and_only_as_numbers(tmp_path):
+    store = cache.DrawFiles(tmp_path)
+    draws = np.random.default_rng(1).normal(size=(50, 6))
+    store.put("k1", draws)
+    back = store.get("k1")
+    assert back.dtype == np.float64 and back.shape == (50, 6)
+    np.testing.assert_array_equal(back, draws)
+    assert store.get("k2") is None
+    with pytest.raises(ValueError, match="bad draws key"):
+        store.get("../k1")
+
+
+@pytest.mark.parametrize("damage", ["tampered", "short", "other key", "pickle", "link"])
+def test_damaged_draws_are_drawn_again_never_trusted(tmp_path, damage):
+    import pickle
+
+    store = cache.DrawFiles(tmp_path)
+    draws = np.arange(12, dtype=float).reshape(2, 6)
+    store.put("k1", draws)
+    path = tmp_path / "draws" / "k1.f8"
+    good = path.read_bytes()
+    elsewhere = tmp_path / "elsewhere.f8"
+    elsewhere.write_bytes(good)
+    path.unlink()
+    if damage == "link":  # even a link to a good file is not followed
+        path.symlink_to(elsewhere)
+    else:
+        path.write_bytes(
+            {
+                "tampered": good[:-1] + b"\x01",
+                "short": good[:-8],
+                "other key": good.replace(b'"k1"', b'"k2"', 1),
+                "pickle": pickle.dumps(draws),
+            }[damage]
+        )
+    assert store.get("k1") is None
+
+
+def test_the_draws_kept_are_the_newest(tmp_path, monkeypatch):
+    import os
+
+    monkeypatch.setattr(cache, "KEEP_DRAWS", 3)
+    store = cache.DrawFiles(tmp_path)
+    for i in range(5):
+        store.put(f"k{i}", np.zeros((1, 6)))
+        os.utime(tmp_path / "draws" / f"k{i}.f8", (1000 + i, 1000 + i))
+    assert store.get("k0") is not None  # read: now the newest
+    store.prune()
+    assert sorted(p.stem for p in (tmp_path / "draws").glob("*.f8")) == ["k0", "k3", "k4"]

@@ -20,7 +20,7 @@ from stpreport.analysis.national import national_figures
 from stpreport.analysis.position import demand_savings, position
 from stpreport.analysis.reprioritise import Reprioritisation, lever_values, reprioritise
 from stpreport.analysis.sensitivity import sensitivity
-from stpreport.analysis.uncertainty import phasing, simulate
+from stpreport.analysis.uncertainty import DrawStore, phasing, simulate
 from stpreport.analysis.verdict import drivers, rating
 from stpreport.assumptions import YEARS, Assumptions
 from stpreport.inputs import Figures
@@ -163,7 +163,9 @@ def _first_break(trajectory: pd.DataFrame, codes: list[str]) -> pd.Series:
     return later.groupby("code")["year"].min().reindex(codes).fillna("")
 
 
-def analyse(figures: Figures, a: Assumptions) -> Analysis:
+def analyse(figures: Figures, a: Assumptions, store: DrawStore | None = None) -> Analysis:
+    """Every step for every footprint. `store` keeps footprints' draws between processes
+    (`uncertainty.DrawStore`); the analysis is the same with or without it."""
     fp = figures.footprints
     codes = list(fp["code"])
     pos = position(figures, a)
@@ -181,7 +183,7 @@ def analyse(figures: Figures, a: Assumptions) -> Analysis:
         },
         index=mismatch.index,
     )
-    sim = simulate(scored, fp, recovery + contracts, a, phase)
+    sim = simulate(scored, fp, recovery + contracts, a, phase, store)
 
     s = fp.set_index("code")[["name", "region", "population"]].copy()
     s = s.join(pos.frame).join(_scheme_totals(scored, codes)).join(sim.summary)

@@ -27,6 +27,7 @@ import hashlib
 import zlib
 from collections import OrderedDict
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
@@ -129,8 +130,6 @@ def delivered_shares(
     all_or_nothing: np.ndarray,
     a: Assumptions,
     rng: np.random.Generator,
-    tables: np.ndarray | None = None,
-    table_rows: np.ndarray | None = None,
 ) -> np.ndarray:
     """Draws x schemes: the share of each scheme's planned saving delivered in each draw."""
     n = len(p)
@@ -140,10 +139,8 @@ def delivered_shares(
     system = rng.standard_normal((a.draws, 1))
     own = rng.standard_normal((a.draws, n))
     u = special.ndtr(np.sqrt(rho) * system + np.sqrt(1 - rho) * own)
-    if tables is None or table_rows is None:
-        values, table_rows = np.unique(p, return_inverse=True)
-        tables = _beta_tables(values, a.concentration)
-    share = _interpolate(tables, table_rows, u)
+    values, table_rows = np.unique(p, return_inverse=True)  # each row computed once a process
+    share = _interpolate(_beta_tables(values, a.concentration), table_rows, u)
     return np.where(all_or_nothing[None, :], (u < p[None, :]).astype(float), share)
 
 
@@ -180,8 +177,6 @@ def simulate_footprint(
     phase: np.ndarray,
     drivers: Drivers,
     a: Assumptions,
-    tables: np.ndarray | None = None,
-    table_rows: np.ndarray | None = None,
 ) -> FootprintDraws:
     """The joint draws of one footprint. `extra` (YEARS,) is the recovery and contracts cost
     added to the gap in each year; `phase` (schemes x YEARS) the schemes' phasing."""
@@ -189,7 +184,7 @@ def simulate_footprint(
     local = a.spread_local_demand * rng.standard_normal(a.draws)
     gap = gap_draws(spend, allocation, local, drivers, a) + extra[None, :]
     if len(planned):
-        shares = delivered_shares(p, all_or_nothing, a, rng, tables, table_rows)
+        shares = delivered_shares(p, all_or_nothing, a, rng)
         delivered = shares @ (planned[:, None] * phase)
     else:
         delivered = np.zeros_like(gap)
@@ -217,18 +212,29 @@ class Simulation:
     national_by_year: pd.DataFrame  # year, honest_mean, honest_p10, honest_p50, honest_p90
 
 
+class DrawStore(Protocol):
+    """Somewhere to keep footprints' draws between processes (the build's analysis cache,
+    `pipeline/cache.py`): this package reads and writes no files itself. `get` returns what
+    `put` was given under the same key, or None; a store that cannot tell must say None."""
+
+    def get(self, key: str) -> np.ndarray | None: ...
+
+    def put(self, key: str, draws: np.ndarray) -> None: ...
+
+
 def simulate(
     scored: pd.DataFrame,
     footprints: pd.DataFrame,
     extra: pd.DataFrame,
     a: Assumptions,
     phase: np.ndarray | None = None,
+    store: DrawStore | None = None,
 ) -> Simulation:
     """Every footprint in `footprints` and the nation from one set of joint draws.
     `extra` is footprint x YEARS: recovery and contracts costs added to the gap; `phase` is
-    `phasing(scored)`, computed here unless the caller has it."""
-    values, rows = np.unique(scored["p"].to_numpy(float), return_inverse=True)
-    tables = _beta_tables(values, a.concentration) if len(values) else np.zeros((0, GRID))
+    `phasing(scored)`, computed here unless the caller has it. A footprint whose draws for
+    the same inputs are kept in this process, or in `store`, is not drawn again (the draws
+    are the same: see the module's docstring)."""
     by_footprint = scored.groupby("footprint").indices
     phase = phasing(scored) if phase is None else phase
     drivers = Drivers.draw(a)
@@ -251,12 +257,12 @@ def simulate(
             "phase": phase[idx],
         }
         key = _inputs_key(inputs, a)
-        result = _KEPT.pop(key, None)
+        result = _KEPT.pop(key, None) or _stored(store, key, str(code), a)
         if result is None:
-            draws = simulate_footprint(
-                **inputs, drivers=drivers, a=a, tables=tables, table_rows=rows[idx]
-            )
-            result = _summarised(str(code), draws, a.confidence)
+            draws = simulate_footprint(**inputs, drivers=drivers, a=a)
+            result = _summarised(str(code), draws.honest, draws.delivered[:, -1], a.confidence)
+            if store is not None and len(codes) <= KEEP_FOOTPRINTS:
+                store.put(key, np.column_stack([draws.honest, draws.delivered[:, -1]]))
         _KEPT[key] = result  # the most recently used last
         while len(_KEPT) > KEEP_FOOTPRINTS:
             _KEPT.popitem(last=False)
@@ -319,10 +325,23 @@ def _inputs_key(inputs: dict, a: Assumptions) -> str:
     return h.hexdigest()
 
 
-def _summarised(code: str, draws: FootprintDraws, confidence: float) -> _Summarised:
+def _stored(store: DrawStore | None, key: str, code: str, a: Assumptions) -> _Summarised | None:
+    """A footprint's draws from `store` (its honest gap in each year and its delivered savings
+    in the last, per draw), if they are there and have the shape these assumptions draw."""
+    draws = store.get(key) if store is not None else None
+    if draws is None or draws.dtype != np.float64 or draws.shape != (a.draws, len(YEARS) + 1):
+        return None
+    honest = np.ascontiguousarray(draws[:, :-1])
+    return _summarised(code, honest, draws[:, -1], a.confidence)
+
+
+def _summarised(
+    code: str, honest: np.ndarray, delivered: np.ndarray, confidence: float
+) -> _Summarised:
+    """`honest`: draws x YEARS; `delivered`: the savings delivered in the last year, per draw."""
     yearly = []
     for j, year in enumerate(YEARS):
-        q = quantiles(draws.honest[:, j])
+        q = quantiles(honest[:, j])
         yearly.append(
             {
                 "code": code,
@@ -333,9 +352,9 @@ def _summarised(code: str, draws: FootprintDraws, confidence: float) -> _Summari
                 "honest_p90": q["p90"],
             }
         )
-    record = _footprint_record(draws.honest[:, -1], draws.delivered[:, -1], confidence)
-    draws.honest.flags.writeable = False
-    return _Summarised(draws.honest, record, yearly)
+    record = _footprint_record(honest[:, -1], delivered, confidence)
+    honest.flags.writeable = False
+    return _Summarised(honest, record, yearly)
 
 
 def _footprint_record(final: np.ndarray, delivered: np.ndarray, confidence: float) -> dict:

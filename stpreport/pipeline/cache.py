@@ -65,24 +65,34 @@ def dumps(key: str, cached: Cached) -> bytes:
         separators=(",", ":"),
         allow_nan=False,
     ).encode("utf-8")
-    header = json.dumps(
-        {"format": FORMAT, "key": key, "sha256": hashlib.sha256(payload).hexdigest()}
-    )
-    return header.encode("utf-8") + b"\n" + payload
+    return _framed(FORMAT, key, payload)
+
+
+def _framed(form: str, key: str, payload: bytes, **more: Any) -> bytes:
+    """`payload` behind a header line that says what it is, for which key, and its hash."""
+    header = {"format": form, "key": key, "sha256": hashlib.sha256(payload).hexdigest(), **more}
+    return json.dumps(header).encode("utf-8") + b"\n" + payload
+
+
+def _unframed(form: str, key: str, data: bytes) -> tuple[dict, bytes]:
+    """The header and payload of `_framed` data, or ValueError if it is not `form` for `key`
+    or its payload does not match its hash."""
+    head, newline, payload = data.partition(b"\n")
+    if not newline:
+        raise ValueError("no header")
+    header = json.loads(head.decode("utf-8"))
+    if not isinstance(header, dict) or header.get("format") != form or header.get("key") != key:
+        raise ValueError("not an entry for these inputs")
+    if header.get("sha256") != hashlib.sha256(payload).hexdigest():
+        raise ValueError("its content does not match its hash")
+    return header, payload
 
 
 def loads(key: str, data: bytes) -> Cached:
     """The entry in `data`, or ValueError if anything about it does not check out."""
     from stpreport.pipeline.codec import decode
 
-    head, newline, payload = data.partition(b"\n")
-    if not newline:
-        raise ValueError("no header")
-    header = json.loads(head.decode("utf-8"))
-    if not isinstance(header, dict) or header.get("format") != FORMAT or header.get("key") != key:
-        raise ValueError("not an entry for these inputs")
-    if header.get("sha256") != hashlib.sha256(payload).hexdigest():
-        raise ValueError("its content does not match its hash")
+    _, payload = _unframed(FORMAT, key, data)
     body = decode(json.loads(payload.decode("utf-8")))
     if not isinstance(body, dict) or set(body) != {"figures", "assumptions", "analysis"}:
         raise ValueError("not an analysis")
@@ -91,42 +101,118 @@ def loads(key: str, data: bytes) -> Cached:
 
 def read(path: Path, key: str) -> Cached | None:
     """The entry at `path`, or None if it is absent or does not check out."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
-    except OSError:
+    data = _read(path)
+    if data is None:
         return None
     try:
-        with os.fdopen(fd, "rb") as fh:
-            data = fh.read()
         return loads(key, data)
-    except (ValueError, UnicodeDecodeError, OSError) as exc:  # JSONDecodeError is a ValueError
+    except (ValueError, UnicodeDecodeError) as exc:  # JSONDecodeError is a ValueError
         log.warning("analysis cache %s not used (%s): computing it again", path.name, exc)
         return None
 
 
-def write(path: Path, data: bytes) -> None:
-    """Write an entry atomically (temporary file, fsync, rename; never through a link)."""
+def _read(path: Path) -> bytes | None:
+    """The bytes of `path` (never through a link), or None if it cannot be read."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+        with os.fdopen(fd, "rb") as fh:
+            return fh.read()
+    except OSError:
+        return None
+
+
+def write(path: Path, data: bytes, *, durable: bool = True) -> None:
+    """Write an entry atomically (temporary file, fsync unless not `durable`, rename; never
+    through a link), then prune the analysis entries."""
+    _write(path, data, durable)
+    _prune(path.parent, "analysis-*.json", KEEP, keep=path)
+
+
+def _write(path: Path, data: bytes, durable: bool) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.parent / f".{path.name}.{secrets.token_hex(4)}.tmp"
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
+            if durable:
+                fh.flush()
+                os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    _prune(path.parent, keep=path)
 
 
-def _prune(folder: Path, keep: Path) -> None:
-    entries = sorted(folder.glob("analysis-*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
-    for old in entries[KEEP:]:
+def _prune(folder: Path, pattern: str, most: int, keep: Path | None = None) -> None:
+    """Remove all but the `most` newest files matching `pattern` (never `keep`)."""
+    entries = sorted(folder.glob(pattern), key=_mtime, reverse=True)
+    for old in entries[most:]:
         if old != keep:
             with contextlib.suppress(OSError):
                 old.unlink()
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:  # removed meanwhile (another build pruning)
+        return 0.0
+
+
+DRAWS_FORMAT = "stpreport-draws/1"
+KEEP_DRAWS = 128
+"""Footprints' draws kept (0.5 MB each, 61 MB at most): two sets of `KEEP_FOOTPRINTS`."""
+
+
+class DrawFiles:
+    """The footprints' draws (`uncertainty.DrawStore`) as files in the cache's `draws` folder,
+    one per footprint and set of inputs, named by its key: a header line (`_framed`: format,
+    key, hash, shape) and the numbers as little-endian float64, read back as numbers and
+    nothing else (no pickle, no NumPy header to parse). A file that does not check out is
+    not used: that footprint is drawn again. Written without fsync: a torn file fails its
+    hash, and costs only a draw."""
+
+    def __init__(self, folder: Path | None = None):
+        self.folder = (folder or cache_dir()) / "draws"
+
+    def _path(self, key: str) -> Path:
+        if not key.isalnum():
+            raise ValueError(f"bad draws key {key!r}")
+        return self.folder / f"{key}.f8"
+
+    def get(self, key: str) -> Any:
+        import numpy as np
+
+        path = self._path(key)
+        data = _read(path)
+        if data is None:
+            return None
+        try:
+            header, payload = _unframed(DRAWS_FORMAT, key, data)
+            rows, columns = (int(n) for n in header["shape"])
+            draws = np.frombuffer(payload, dtype="<f8")
+            draws = draws.reshape(rows, columns)  # ValueError unless it holds exactly that
+        except (ValueError, TypeError, KeyError, UnicodeDecodeError) as exc:
+            log.warning("cached draws %s not used (%s): drawing them again", path.name, exc)
+            return None
+        with contextlib.suppress(OSError):
+            os.utime(path, follow_symlinks=False)  # used: the last to be pruned
+        return draws
+
+    def put(self, key: str, draws: Any) -> None:
+        import numpy as np
+
+        payload = np.ascontiguousarray(draws, dtype="<f8").tobytes()
+        data = _framed(DRAWS_FORMAT, key, payload, shape=list(draws.shape))
+        try:
+            _write(self._path(key), data, durable=False)
+        except OSError as exc:  # a read-only cache: the build still works, only slower
+            log.warning("could not write the draws to the cache %s: %s", self.folder, exc)
+
+    def prune(self) -> None:
+        """Keep the `KEEP_DRAWS` newest files."""
+        _prune(self.folder, "*.f8", KEEP_DRAWS)
 
 
 def load_or_compute(key: str, compute, folder: Path | None = None) -> tuple[Cached, Path]:

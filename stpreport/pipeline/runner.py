@@ -353,7 +353,7 @@ def warm_up(options: BuildOptions) -> None:
     from stpreport.analysis import analyse
 
     prepared = prepare(options, plan=False)
-    analyse(*_public(prepared.figures, prepared.assumptions))
+    analyse(*_public(prepared.figures, prepared.assumptions), cache.DrawFiles(options.cache))
 
 
 def _cached(prepared: Prepared) -> bool:
@@ -382,9 +382,10 @@ def _analyse(figures: Figures, assumptions: Assumptions, inputs: str, folder: Pa
         from stpreport.analysis import analyse
 
         shown_figures, shown_assumptions = _public(figures, assumptions)
-        return cache.Cached(
-            shown_figures, shown_assumptions, analyse(shown_figures, shown_assumptions)
-        )
+        draws = cache.DrawFiles(folder)  # a changed footprint is drawn, the others are read
+        result = analyse(shown_figures, shown_assumptions, draws)
+        draws.prune()
+        return cache.Cached(shown_figures, shown_assumptions, result)
 
     started = time.perf_counter()
     cached, _ = cache.load_or_compute(inputs, compute, folder)

@@ -3,7 +3,8 @@
 A worker imports what executing and rendering need (Papermill, nbconvert, Typst) and
 nothing of the analysis (no pandas, no scipy in this process): it starts while the main
 process computes the analysis, on the same cores. Its kernel is launched first, so the
-worker's own imports and the kernel's warm-up overlap.
+worker's own imports, and a throw-away render that loads the exporters' templates and fonts
+(`render.warm_up`), overlap the kernel's warm-up.
 
 The main side (`pool.py`) sends jobs down a pipe; the worker answers each with a result that
 carries the briefing's files as bytes. A worker writes nothing to the edition: only the main
@@ -18,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import ctypes.util
+import gc
 import logging
 import os
 import signal
@@ -69,8 +71,12 @@ def serve(conn: Connection, parent: int | None = None, log_level: int = logging.
             log.warning("worker %d: its kernel did not start (%s)", os.getpid(), exc)
         import papermill  # noqa: F401  (imported while the kernel starts)
 
-        import stpreport.render  # noqa: F401
+        import stpreport.render
 
+        try:  # while the kernel starts: the first briefing then renders as fast as the rest
+            stpreport.render.warm_up()
+        except Exception as exc:  # the briefings will say what is wrong, each on its own
+            log.warning("worker %d: rendering did not warm up (%s)", os.getpid(), exc)
         try:
             kernel.get()
         except Exception as exc:
@@ -91,6 +97,7 @@ def serve(conn: Connection, parent: int | None = None, log_level: int = logging.
             task, blobs = job
             held.update(blobs)
             conn.send(run_task(task, held, kernel, stage))
+    gc.freeze()  # leaving: no final collection over what Papermill and nbconvert made (cli.py)
 
 
 def _kernel_ready(kernel: Any) -> str | None:
