@@ -7,6 +7,9 @@ computed from (`plan.inputs_fingerprint`); its first line records that key and t
 the rest, which is the analysis in the data format of `codec.py`. An entry whose header,
 hash or data do not check out is recomputed and rewritten, never used. (The hash catches a
 truncated or edited file; the format, not the hash, is what makes a planted file harmless.)
+
+Beside the entries, the `draws` folder keeps each footprint's simulated draws (`DrawFiles`), so
+that a new process analysing figures in which one footprint changed draws that one alone.
 """
 
 from __future__ import annotations
