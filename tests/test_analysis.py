@@ -478,18 +478,24 @@ def test_national_figures_are_the_sums_of_the_footprints(bundled):
     assert int(crosstab.to_numpy().sum()) == 44
 
 
-def test_analysing_again_draws_only_the_footprints_whose_inputs_changed(monkeypatch):
+@pytest.fixture
+def drawn(monkeypatch) -> list[str]:
+    """The codes of the footprints simulated while the test runs, in order."""
     import stpreport.analysis.uncertainty as uncertainty
 
-    figures = load_figures()
-    drawn: list[str] = []
+    codes: list[str] = []
     simulate_footprint = uncertainty.simulate_footprint
 
     def counted(**kw):
-        drawn.append(kw["code"])
+        codes.append(kw["code"])
         return simulate_footprint(**kw)
 
     monkeypatch.setattr(uncertainty, "simulate_footprint", counted)
+    return codes
+
+
+def test_analysing_again_draws_only_the_footprints_whose_inputs_changed(drawn):
+    figures = load_figures()
     forget_kept()
     first = analyse(figures, A)
     assert len(drawn) == len(figures.codes)
@@ -509,22 +515,13 @@ def test_analysing_again_draws_only_the_footprints_whose_inputs_changed(monkeypa
     assert len(drawn) == len(figures.codes)  # any assumption changed: all drawn again
 
 
-def test_a_new_process_reads_the_stored_draws_and_draws_only_what_changed(monkeypatch, tmp_path):
+def test_a_new_process_reads_the_stored_draws_and_draws_only_what_changed(drawn, tmp_path):
     """What a one-off rebuild does: the kept simulations are gone with the last process, but
     the build's store (`cache.DrawFiles`) has every footprint's draws; a changed footprint is
     drawn again, the others are read, and the analysis is the same to the bit."""
-    import stpreport.analysis.uncertainty as uncertainty
     from stpreport.pipeline.cache import DrawFiles
 
     figures = load_figures()
-    drawn: list[str] = []
-    simulate_footprint = uncertainty.simulate_footprint
-
-    def counted(**kw):
-        drawn.append(kw["code"])
-        return simulate_footprint(**kw)
-
-    monkeypatch.setattr(uncertainty, "simulate_footprint", counted)
     store = DrawFiles(tmp_path)
     forget_kept()
     first = analyse(figures, A, store)
