@@ -180,3 +180,13 @@ def test_the_draws_kept_are_the_newest(tmp_path, monkeypatch):
     assert store.get("k0") is not None  # read: now the newest
     store.prune()
     assert sorted(p.stem for p in (tmp_path / "draws").glob("*.f8")) == ["k0", "k3", "k4"]
+
+
+def test_draws_that_cannot_be_written_are_said_once(tmp_path, caplog):
+    (tmp_path / "draws").write_text("a file where the folder should be")
+    store = cache.DrawFiles(tmp_path)
+    with caplog.at_level("WARNING", logger="stpreport.pipeline.cache"):
+        for i in range(3):
+            store.put(f"k{i}", np.zeros((1, 6)))
+    assert len(caplog.records) == 1 and "could not write the draws" in caplog.text
+    assert store.get("k0") is None

@@ -178,6 +178,7 @@ class DrawFiles:
 
     def __init__(self, folder: Path | None = None):
         self.folder = (folder or cache_dir()) / "draws"
+        self.writable = True  # until a write fails: then it is said once, not per footprint
 
     def _path(self, key: str) -> Path:
         if not key.isalnum():
@@ -206,11 +207,14 @@ class DrawFiles:
     def put(self, key: str, draws: Any) -> None:
         import numpy as np
 
+        if not self.writable:
+            return
         payload = np.ascontiguousarray(draws, dtype="<f8").tobytes()
         data = _framed(DRAWS_FORMAT, key, payload, shape=list(draws.shape))
         try:
             _write(self._path(key), data, durable=False)
         except OSError as exc:  # a read-only cache: the build still works, only slower
+            self.writable = False
             log.warning("could not write the draws to the cache %s: %s", self.folder, exc)
 
     def prune(self) -> None:
