@@ -52,6 +52,39 @@ def test_a_dying_worker_fails_its_job_alone_and_is_replaced():
     assert results["a"]["worker"] != results["d"]["worker"]  # a replacement took over
 
 
+@pytest.mark.parametrize(
+    ("tasks", "cores", "workers"), [(2, 2, 1), (3, 2, 1), (4, 2, 2), (5, 2, 2), (2, 8, 2)]
+)
+def test_a_worker_starts_only_where_it_is_worth_its_start(tasks, cores, workers):
+    """With a worker for every core, one footprint and the national briefing run on one
+    worker (another would take a core for its start-up as long as three packs); with cores to
+    spare, every task gets its own."""
+    results: dict[str, dict] = {}
+    batch = Batch()
+    notebook = batch.add_blob(Blob("fake.ipynb", (("", b"{}"),)))
+    batch.tasks = [Task(str(i), notebook, {}, {}, {}, ("html",)) for i in range(tasks)]
+    run_tasks(
+        batch,
+        2,
+        lambda task, result: results.setdefault(task.key, result),
+        target=slow_fake_worker,
+        cores=cores,
+    )
+    assert len(results) == tasks
+    assert len({r["worker"] for r in results.values()}) == workers
+
+
+def slow_fake_worker(conn, parent, level):
+    """`fake_worker`, each task taking a moment: time enough for another worker to start."""
+    import time
+
+    conn.send({"status": "ready"})
+    while (message := conn.recv()) is not None:
+        task, _ = message
+        time.sleep(1.0)
+        conn.send({"key": task.key, "status": "ok", "worker": os.getpid(), "build": task.build})
+
+
 def test_workers_return_bytes_and_write_nothing(tmp_path, figures):
     options = BuildOptions(
         figures=figures, out=tmp_path / "pool", edition="ed1", jobs=2, formats=("html",)

@@ -41,6 +41,11 @@ EARLY_WORKERS = 1
 plans); the others start once it has. On two cores, the analysis, two workers and their
 kernels starting together slowed each other so much that the first task waited longer than
 with one worker warming up meanwhile (measured: docs/performance.md)."""
+TASKS_PER_WORKER = 2
+"""When the pool has a worker for every core, another worker starts only for every this many
+tasks waiting: starting one (a process, its kernel, their imports: 1.6-2 s) takes a core from
+the workers already running for about as long as three packs take. A rebuild of one
+footprint and the national briefing finishes sooner on one worker (docs/performance.md)."""
 
 
 @dataclass(eq=False)
@@ -59,9 +64,10 @@ def run_tasks(
     on_result: Callable[[Task, dict], None],
     meanwhile: Callable[[], None] = lambda: None,
     target: Callable[..., None] = serve,
+    cores: int | None = None,
 ) -> None:
     """Run every task in worker processes that stop when it is done (`WorkerPool.run`)."""
-    pool = WorkerPool(workers, target=target)
+    pool = WorkerPool(workers, target=target, cores=cores)
     try:
         pool.run(batch, on_result, meanwhile)
     finally:
@@ -75,8 +81,16 @@ class WorkerPool:
 
     `target` is the worker's body (`worker.serve`; tests pass a fake)."""
 
-    def __init__(self, workers: int, *, target: Callable[..., None] = serve, keep: bool = False):
+    def __init__(
+        self,
+        workers: int,
+        *,
+        target: Callable[..., None] = serve,
+        keep: bool = False,
+        cores: int | None = None,
+    ):
         self.workers, self.target, self.keep = max(1, workers), target, keep
+        self.cores = cores or os.cpu_count() or 1
         self.live: list[_Worker] = []
         self.context = multiprocessing.get_context("spawn")
         self.level = logging.getLogger("stpreport").getEffectiveLevel()
@@ -143,14 +157,14 @@ class WorkerPool:
         out before it returns. `batch` may be a function that returns the tasks: then one
         worker (`EARLY_WORKERS`) starts first and it is called (after `meanwhile`) while
         that worker's kernel warms up; the others start when the tasks are known, as many
-        as there are tasks (up to `workers`). A worker that dies fails the task it was
+        as the tasks are worth (`_worth`, up to `workers`). A worker that dies fails the task it was
         running, and is replaced."""
         workers, live = self.workers, self.live
         tasks = Batch() if callable(batch) else batch
         pending: deque[Task] = deque(tasks.tasks)
 
         def top_up() -> None:
-            while pending and sum(not w.leaving for w in live) < min(workers, len(pending)):
+            while pending and sum(not w.leaving for w in live) < self._worth(len(pending)):
                 self._start()
 
         def give(worker: _Worker) -> None:
@@ -233,6 +247,14 @@ class WorkerPool:
                     continue
                 if not pending and worker.ready and worker.job is None and not worker.leaving:
                     retire(worker)  # nothing left for it: shut down while others finish
+
+    def _worth(self, waiting: int) -> int:
+        """How many workers `waiting` tasks are worth: one each while there are cores to spare,
+        or in a kept pool (whose workers serve the builds to come), otherwise one for every
+        `TASKS_PER_WORKER` (and at least one); never over `workers`."""
+        if self.keep or self.workers < self.cores:
+            return min(self.workers, waiting)
+        return min(self.workers, max(1, waiting // TASKS_PER_WORKER))
 
     def close(self) -> None:
         """Stop every worker (`_stop`)."""
