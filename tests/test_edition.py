@@ -317,10 +317,14 @@ def test_kill_9_of_the_main_process_leaves_no_orphan_to_overwrite_the_next_build
     )
     deadline = time.time() + 60
     kernels: set[int] = set()
-    while time.time() < deadline and len(kernels) < 4:  # two workers, each with a kernel
+    # a worker and its kernel (three briefings start one worker on two cores, two on more:
+    # `pool._worth`), their processes all seen while they warm up
+    while time.time() < deadline and len(kernels) < 2:
         time.sleep(0.2)
         kernels = _descendants(first.pid)
-    assert len(kernels) >= 4, "the build's workers and kernels did not start"
+    time.sleep(0.5)
+    kernels |= _descendants(first.pid)
+    assert len(kernels) >= 2, "the build's worker and its kernel did not start"
     first.send_signal(signal.SIGKILL)  # the main process only: its workers are orphaned
     first.wait()
     deadline = time.time() + 5
