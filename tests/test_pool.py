@@ -257,3 +257,18 @@ def test_a_kept_worker_that_died_between_runs_is_replaced():
     finally:
         pool.close()
     assert results["b"]["status"] == "ok" and results["b"]["worker"] != dead.process.pid
+
+
+def test_the_kernel_spec_is_looked_up_where_jupyter_client_looks():
+    """A worker finds its kernel's spec in the folders jupyter_client's default searches, in
+    the same order, without importing IPython to name IPython's folder (`engine._kernel_specs`)."""
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    from stpreport.pipeline.engine import _kernel_specs
+
+    ours, default = _kernel_specs(), KernelSpecManager()
+    assert ours.kernel_dirs == default.kernel_dirs
+    assert (
+        ours.get_kernel_spec("python3").resource_dir
+        == default.get_kernel_spec("python3").resource_dir
+    )

@@ -19,6 +19,8 @@ import tempfile
 from typing import Any
 
 from jupyter_client import KernelManager
+from jupyter_client.kernelspec import KernelSpecManager
+from jupyter_core.paths import jupyter_path
 
 WARM_UP = (
     "import stpreport.briefing.footprint, stpreport.briefing.national\n"
@@ -37,6 +39,18 @@ def prelude(aliases: dict[str, str]) -> str:
     inputs' paths (`paths.show_as`). The aliases are strings, written as Python literals."""
     aliases = {str(k): str(v) for k, v in aliases.items()}
     return f"{RESET}\nimport stpreport.paths as _p\n_p.show_as({aliases!r})\ndel _p"
+
+
+def _kernel_specs() -> KernelSpecManager:
+    """Where the kernel's spec is looked up: where jupyter_client looks by default (the Jupyter
+    data folders, then IPython's own), but without importing IPython to find IPython's folder,
+    which jupyter_client's default does: 0.25 s of every worker's start, before its kernel
+    could be launched (docs/performance.md)."""
+    ipython = os.environ.get("IPYTHONDIR") or os.path.join("~", ".ipython")  # IPython's own
+    ipython = os.path.normpath(os.path.expanduser(ipython))  # rule, less its legacy fallbacks
+    return KernelSpecManager(
+        kernel_dirs=[*jupyter_path("kernels"), os.path.join(ipython, "kernels")]
+    )
 
 
 class WarmKernel:
@@ -62,6 +76,7 @@ class WarmKernel:
             kernel_name=self.kernel_name,
             transport="ipc",
             ip=os.path.join(self.socket_dir, "kernel"),
+            kernel_spec_manager=_kernel_specs(),
         )
         self.km.start_kernel()
 
