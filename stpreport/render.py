@@ -217,7 +217,7 @@ def warm_up() -> None:
     once (the first pack a process renders otherwise takes 0.3 s more: docs/performance.md).
     A worker calls it while its kernel starts. Nothing is kept but those caches: the PDF and
     HTML of a briefing are the same bytes whether or not a process warmed up first
-    (`test_render.py`)."""
+    (`test_build.py::test_a_renderer_that_warmed_up_writes_the_same_bytes`)."""
     render_formats(_warm_up_notebook(), "warm-up", tuple(RENDERERS))
 
 

@@ -124,14 +124,15 @@ def _read(path: Path) -> bytes | None:
         return None
 
 
-def write(path: Path, data: bytes, *, durable: bool = True) -> None:
-    """Write an entry atomically (temporary file, fsync unless not `durable`, rename; never
-    through a link), then prune the analysis entries."""
-    _write(path, data, durable)
+def write(path: Path, data: bytes) -> None:
+    """Write an entry atomically (temporary file, fsync, rename; never through a link), then
+    prune the analysis entries."""
+    _write(path, data, durable=True)
     _prune(path.parent, "analysis-*.json", KEEP, keep=path)
 
 
 def _write(path: Path, data: bytes, durable: bool) -> None:
+    """`data` written atomically at `path` (fsync first if `durable`), never through a link."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.parent / f".{path.name}.{secrets.token_hex(4)}.tmp"
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)

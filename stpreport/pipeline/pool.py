@@ -157,8 +157,8 @@ class WorkerPool:
         out before it returns. `batch` may be a function that returns the tasks: then one
         worker (`EARLY_WORKERS`) starts first and it is called (after `meanwhile`) while
         that worker's kernel warms up; the others start when the tasks are known, as many
-        as the tasks are worth (`_worth`, up to `workers`). A worker that dies fails the task it was
-        running, and is replaced."""
+        as the tasks are worth (`_worth`, up to `workers`). A worker that dies fails the task
+        it was running, and is replaced."""
         workers, live = self.workers, self.live
         tasks = Batch() if callable(batch) else batch
         pending: deque[Task] = deque(tasks.tasks)
