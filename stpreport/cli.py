@@ -429,10 +429,9 @@ def build(
             with _exit_on_bad_inputs(), Progress() as progress:
                 results.append(run_build(overlay, progress.update))
     except OSError as exc:
-        where = exc.filename or out
         click.echo(
-            f"cannot write the reports to {where}: {exc.strerror or exc}. Nothing "
-            "already built was changed; choose another --out or free some space.",
+            f"{_cannot_write(exc, out)}. Nothing already built was changed; choose another "
+            "--out or free some space.",
             err=True,
         )
         sys.exit(1)
@@ -447,6 +446,11 @@ def build(
         _echo_result(result)
     if any(result.failed for result in results):
         sys.exit(1)
+
+
+def _cannot_write(exc: OSError, out: Path) -> str:
+    """What a build that could not write says: where, and why."""
+    return f"cannot write the reports to {exc.filename or out}: {exc.strerror or exc}"
 
 
 def _echo_result(result) -> None:
@@ -479,11 +483,7 @@ def _watch(options) -> None:
             click.echo("Nothing was rebuilt: waiting for the next change.", err=True)
             return
         except OSError as exc:
-            click.echo(
-                f"cannot write the reports to {exc.filename or options.out}: "
-                f"{exc.strerror or exc}. Waiting for the next change.",
-                err=True,
-            )
+            click.echo(f"{_cannot_write(exc, options.out)}. Waiting for the next change.", err=True)
             return
         _echo_result(result)
         # later builds: the same edition, whatever the date, from the figures as edited
