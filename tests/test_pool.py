@@ -53,19 +53,20 @@ def test_a_dying_worker_fails_its_job_alone_and_is_replaced():
 
 
 @pytest.mark.parametrize(
-    ("tasks", "cores", "workers"), [(2, 2, 1), (3, 2, 1), (4, 2, 2), (5, 2, 2), (2, 8, 2)]
+    ("tasks", "jobs", "cores", "workers"),
+    [(2, 2, 2, 1), (3, 2, 2, 1), (4, 2, 2, 2), (5, 2, 2, 2), (2, 2, 8, 2), (4, 8, 8, 4)],
 )
-def test_a_worker_starts_only_where_it_is_worth_its_start(tasks, cores, workers):
-    """With a worker for every core, one footprint and the national briefing run on one
-    worker (another would take a core for its start-up as long as three packs); with cores to
-    spare, every task gets its own."""
+def test_a_worker_starts_only_where_it_is_worth_its_start(tasks, jobs, cores, workers):
+    """On two cores, one footprint and the national briefing run on one worker (another
+    would take a core for its start-up as long as three packs); with cores to spare, every
+    task gets its own, however many workers the pool may have."""
     results: dict[str, dict] = {}
     batch = Batch()
     notebook = batch.add_blob(Blob("fake.ipynb", (("", b"{}"),)))
     batch.tasks = [Task(str(i), notebook, {}, {}, {}, ("html",)) for i in range(tasks)]
     run_tasks(
         batch,
-        2,
+        jobs,
         lambda task, result: results.setdefault(task.key, result),
         target=slow_fake_worker,
         cores=cores,

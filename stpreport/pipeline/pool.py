@@ -249,12 +249,14 @@ class WorkerPool:
                     retire(worker)  # nothing left for it: shut down while others finish
 
     def _worth(self, waiting: int) -> int:
-        """How many workers `waiting` tasks are worth: one each while there are cores to spare,
-        or in a kept pool (whose workers serve the builds to come), otherwise one for every
-        `TASKS_PER_WORKER` (and at least one); never over `workers`."""
-        if self.keep or self.workers < self.cores:
+        """How many workers `waiting` tasks are worth, never over `workers`: in a kept pool
+        (whose workers serve the builds to come), one each; otherwise one each while there
+        are cores to spare (a core for each worker, one for this process), and beyond that
+        one for every `TASKS_PER_WORKER`."""
+        if self.keep:
             return min(self.workers, waiting)
-        return min(self.workers, max(1, waiting // TASKS_PER_WORKER))
+        spare = min(waiting, max(1, self.cores - 1))
+        return min(self.workers, max(spare, waiting // TASKS_PER_WORKER))
 
     def close(self) -> None:
         """Stop every worker (`_stop`)."""
