@@ -42,10 +42,11 @@ plans); the others start once it has. On two cores, the analysis, two workers an
 kernels starting together slowed each other so much that the first task waited longer than
 with one worker warming up meanwhile (measured: docs/performance.md)."""
 TASKS_PER_WORKER = 2
-"""When the pool has a worker for every core, another worker starts only for every this many
-tasks waiting: starting one (a process, its kernel, their imports: 1.6-2 s) takes a core from
-the workers already running for about as long as three packs take. A rebuild of one
-footprint and the national briefing finishes sooner on one worker (docs/performance.md)."""
+"""Once no core is spare (one for each worker, one for this process), another worker starts
+only for every this many tasks waiting: starting one (a process, its kernel, their imports:
+1.6-2 s) takes a core from the workers already running for about as long as three packs
+take. A rebuild of one footprint and the national briefing finishes sooner on one worker
+(docs/performance.md)."""
 
 
 @dataclass(eq=False)
