@@ -54,6 +54,20 @@ def proc_stats() -> dict[int, list[str]]:
     return found
 
 
+def descendants(root: int, stats: dict[int, list[str]]) -> set[int]:
+    """The pids in `stats` (`proc_stats`) of `root`'s children, their children, and so on."""
+    children: dict[int, list[int]] = {}
+    for pid, fields in stats.items():
+        children.setdefault(int(fields[1]), []).append(pid)
+    found, todo = set(), [root]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            if child not in found:
+                found.add(child)
+                todo.append(child)
+    return found
+
+
 class PeakMemory:
     """Peak resident memory of this process's children and all their descendants, summed."""
 
@@ -62,15 +76,8 @@ class PeakMemory:
 
     def _tree_rss(self) -> int:
         stats = proc_stats()
-        parents = {pid: int(fields[1]) for pid, fields in stats.items()}
-        rss = {pid: int(fields[21]) * os.sysconf("SC_PAGE_SIZE") for pid, fields in stats.items()}
-        total, frontier = 0, [os.getpid()]
-        while frontier:
-            pid = frontier.pop()
-            children = [p for p, parent in parents.items() if parent == pid]
-            total += sum(rss.get(c, 0) for c in children)
-            frontier += children
-        return total
+        pages = sum(int(stats[pid][21]) for pid in descendants(os.getpid(), stats))
+        return pages * os.sysconf("SC_PAGE_SIZE")
 
     def sample(self) -> None:
         self.peak = max(self.peak, self._tree_rss())

@@ -15,21 +15,22 @@ import subprocess
 import sys
 import time
 
-from bench_build import proc_stats  # this folder is on the path when run as a script
+from bench_build import descendants, proc_stats  # this folder is on the path as a script
 
 TICK = os.sysconf("SC_CLK_TCK")
 
 
-def _processes() -> dict[int, tuple[int, float, str]]:
-    """pid: (parent pid, CPU seconds so far, command line)."""
+def _family(root: int) -> dict[int, tuple[float, str]]:
+    """`root` and its descendants: pid: (CPU seconds so far, command line)."""
+    stats = proc_stats()
     found = {}
-    for pid, fields in proc_stats().items():
+    for pid in ({root} | descendants(root, stats)) & stats.keys():
         try:
             with open(f"/proc/{pid}/cmdline") as fh:
                 command = fh.read().replace("\0", " ").strip()
         except OSError:
             continue
-        found[pid] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / TICK, command)
+        found[pid] = ((int(stats[pid][11]) + int(stats[pid][12])) / TICK, command)
     return found
 
 
@@ -55,16 +56,8 @@ def main() -> None:
     process = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL)
     seen: dict[int, tuple[float, str]] = {}  # pid: (CPU seconds, the command line first seen)
     while process.poll() is None:
-        table = _processes()
-        family, grown = {process.pid}, True
-        while grown:
-            grown = False
-            for pid, (parent, _, _) in table.items():
-                if parent in family and pid not in family:
-                    family.add(pid)
-                    grown = True
-        for pid in family & table.keys():
-            seen[pid] = (table[pid][1], seen.get(pid, (0.0, ""))[1] or table[pid][2])
+        for pid, (cpu, command) in _family(process.pid).items():
+            seen[pid] = (cpu, seen.get(pid, (0.0, ""))[1] or command)
         time.sleep(0.05)
     wall, after = time.perf_counter() - started, _cpu_times()
     kinds: dict[str, list[float]] = {}
