@@ -22,7 +22,7 @@ from stpreport.analysis.deliverability import (
     score_schemes,
 )
 from stpreport.analysis.gap import gap_summary, nhs_trajectory
-from stpreport.analysis.position import position
+from stpreport.analysis.position import Steps, position
 from stpreport.analysis.reprioritise import least_harm_cover, lever_values, reprioritise
 from stpreport.analysis.sensitivity import vary
 from stpreport.analysis.uncertainty import (
@@ -461,6 +461,30 @@ def test_sensitivity_moves_the_honest_gap_the_right_way(bundled):
         bundled.sensitivity[bundled.sensitivity["code"] != "national"]["honest_low"].sum()
     )
     assert vary(A, "growth.funding", 0.01).funding_growth["2018/19"] == pytest.approx(0.013)
+
+
+def test_kept_steps_give_every_variation_the_position_computed_afresh():
+    """The sensitivity keeps `position`'s steps between its variations (`Steps`): each
+    variation's position is the same to the bit as one computed from nothing, the steps that
+    read what a variation changes are computed again, and the others are not."""
+    figures = load_figures()
+    a = replace(A, include_recovery=False)  # a step that reads recovery_cost only when included
+    steps = Steps()
+    for assumptions in (a, A):
+        for s in assumptions.sensitivity:
+            for value in (s.low, s.high):
+                varied = vary(assumptions, s.key, value)
+                kept = position(figures, varied, steps)
+                fresh = position(figures, varied)
+                pd.testing.assert_frame_equal(kept.frame, fresh.frame, check_exact=True)
+                pd.testing.assert_frame_equal(kept.scored, fresh.scored, check_exact=True)
+                assert kept.pot_chance == fresh.pot_chance
+    computed = {name: len(results) for name, results in steps.kept.items()}
+    variations = 2 * len(A.sensitivity)
+    assert computed["contracts"] == 1  # no variation changes what it reads
+    assert 1 < computed["gap"] < variations  # the growth rates and allocation only
+    assert 1 < computed["score"] < variations  # the base rates, origin and the pot
+    assert computed["recovery"] == 4  # left out; included; the recovery cost's two ends
 
 
 def test_formatting_rounds_so_parts_add_up_and_says_what_units_are():

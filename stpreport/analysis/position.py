@@ -13,7 +13,9 @@ demand management's own shortfall would count the same activity twice.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -57,14 +59,70 @@ def demand_savings(
     )
 
 
-def position(figures: Figures, a: Assumptions) -> Position:
-    fp = figures.footprints
+T = TypeVar("T")
+
+
+class _Reading:
+    """Assumptions that note each attribute read from them, and the value read."""
+
+    def __init__(self, a: Assumptions):
+        self._reading_of, self._reads = a, {}
+
+    def __getattr__(self, name: str) -> Any:
+        value = getattr(self._reading_of, name)
+        self._reads[name] = value
+        return value
+
+
+def _same(x: Any, y: Any) -> bool:
+    if x is y:
+        return True
+    try:
+        return bool(x == y)
+    except (TypeError, ValueError):  # arrays, say: not provably the same
+        return False
+
+
+@dataclass
+class Steps:
+    """What `position` keeps of its steps across calls with varied assumptions (the
+    sensitivity's 2 x 18): a step given the same inputs, and assumptions equal in every field
+    it read last time, gives the same result, so it is not computed again. Each step is a pure
+    function of its inputs and the assumptions; which fields it reads is recorded as it runs
+    (`_Reading`), not declared, so a step that starts reading another field is still right."""
+
+    kept: dict[str, list[tuple[tuple, dict[str, Any], Any]]] = field(default_factory=dict)
+
+    def __call__(self, name: str, step: Callable[[Any], T], a: Assumptions, *inputs: Any) -> T:
+        """`step(a)`, whose other inputs (the objects it closes over) are `inputs`."""
+        for used, reads, result in self.kept.get(name, ()):
+            if all(map(_same, used, inputs)) and all(
+                _same(getattr(a, f), v) for f, v in reads.items()
+            ):
+                return result
+        reading = _Reading(a)
+        result = step(reading)
+        self.kept.setdefault(name, []).append((inputs, reading._reads, result))
+        return result
+
+
+def _computed(name: str, step: Callable[[Any], T], a: Assumptions, *inputs: Any) -> T:
+    return step(a)
+
+
+def position(figures: Figures, a: Assumptions, steps: Steps | None = None) -> Position:
+    """The expected position of every footprint. `steps` keeps the steps' results for the
+    next call with varied assumptions (the sensitivity); the position is the same with it."""
+    run = steps or _computed
+    fp, schemes, contracts = figures.footprints, figures.schemes, figures.contracts
     codes = list(fp["code"])
-    chance = pot_chance(figures.schemes, a)
-    scored = score_schemes(figures.schemes, a, chance)
-    lines = contract_mismatch(figures.contracts, a)
-    shares = activity_shares(fp, figures.contracts, a)
-    frame = gap_summary(fp, a).join(recovery_costs(shares, a))
+    chance = run("pot_chance", lambda a: pot_chance(schemes, a), a, schemes)
+    scored = run("score", lambda a: score_schemes(schemes, a, chance), a, schemes, chance)
+    lines = run("contracts", lambda a: contract_mismatch(contracts, a), a, contracts)
+    shares = run("shares", lambda a: activity_shares(fp, contracts, a), a, fp, contracts)
+    summary = run("gap", lambda a: gap_summary(fp, a), a, fp)
+    recovery = run("recovery", lambda a: recovery_costs(shares, a), a, shares)
+    frame = summary.join(recovery)
     frame["recovery_cost"] = frame["recovery_ae"] + frame["recovery_rtt"]
     frame["contract_mismatch"] = mismatch_by_footprint(lines, codes)
     by = scored.groupby("footprint")

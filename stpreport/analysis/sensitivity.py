@@ -9,7 +9,7 @@ from dataclasses import replace
 
 import pandas as pd
 
-from stpreport.analysis.position import position
+from stpreport.analysis.position import Steps, position
 from stpreport.assumptions import Assumptions
 from stpreport.inputs import Figures
 
@@ -70,10 +70,11 @@ def sensitivity(figures: Figures, a: Assumptions, base: pd.Series) -> pd.DataFra
     swing (|high - low|), base (the honest gap as briefed). `base` is the honest gap per
     footprint."""
     rows = []
+    steps = Steps()  # each variation recomputes only the steps that read what it varies
     for s in a.sensitivity:
         ends = {}
         for end, value in (("low", s.low), ("high", s.high)):
-            ends[end] = position(figures, vary(a, s.key, value)).frame["honest_gap"]
+            ends[end] = position(figures, vary(a, s.key, value), steps).frame["honest_gap"]
         for code in [*base.index, NATIONAL]:
             lo = ends["low"].sum() if code == NATIONAL else ends["low"][code]
             hi = ends["high"].sum() if code == NATIONAL else ends["high"][code]
