@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import os
 from pathlib import Path
 
 import pandas as pd
@@ -119,6 +120,18 @@ def test_cli_template_round_trip_and_exit_codes(tmp_path: Path):
     assert runner.invoke(main, ["template", str(tmp_path / "x.csv")]).exit_code == 2
     listing = runner.invoke(main, ["footprints"])
     assert "E54000008  Cheshire and Merseyside" in listing.output
+
+
+def test_commands_hold_numerical_libraries_to_one_thread_unless_told(monkeypatch):
+    """What the build's workers and kernels inherit: one BLAS/OpenMP thread each (a build
+    runs a process per core), unless the user set it."""
+    from stpreport.cli import ONE_THREAD
+
+    for name in ONE_THREAD:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("OMP_NUM_THREADS", "3")
+    assert CliRunner().invoke(main, ["footprints"]).exit_code == 0
+    assert [os.environ[n] for n in ONE_THREAD] == ["1", "1", "3"]
 
 
 # Each broken input: (table file, data row index, column, new value, exact message).
