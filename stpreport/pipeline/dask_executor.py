@@ -151,8 +151,8 @@ class DaskExecutor:
                 )
                 client = stack.enter_context(distributed.Client(cluster))
             client.register_plugin(KernelPlugin(), name=PLUGIN)
-            meanwhile()
             tasks = batch() if callable(batch) else batch
+            meanwhile()
             self._run(client, distributed, tasks, on_result)
 
     def _run(self, client: Any, distributed: Any, batch: Batch, on_result: Callable) -> None:

@@ -31,9 +31,10 @@ class Executor(Protocol):
         meanwhile: Callable[[], None] = lambda: None,
     ) -> None:
         """Run every task, calling `on_result(task, result)` in this process as each ends.
-        `batch` may be a function that works the tasks out: it is called after `meanwhile`,
-        once the executor's workers are starting; `most` bounds how many tasks there can be
-        (no more workers than that are started)."""
+        `batch` may be a function that works the tasks out: it is called once the executor's
+        first workers are starting; `most` bounds how many tasks there can be (no more
+        workers than that are started). `meanwhile` runs here once the tasks are known and
+        the workers are starting, before any task is handed out."""
         ...
 
 

@@ -154,12 +154,12 @@ class WorkerPool:
     ) -> None:
         """Run every task, calling `on_result(task, result)` here as each ends.
 
-        `meanwhile` runs in this process while the first workers start; no task is handed
-        out before it returns. `batch` may be a function that returns the tasks: then one
-        worker (`EARLY_WORKERS`) starts first and it is called (after `meanwhile`) while
-        that worker's kernel warms up; the others start when the tasks are known, as many
-        as the tasks are worth (`_worth`, up to `workers`). A worker that dies fails the task
-        it was running, and is replaced."""
+        `meanwhile` runs in this process once the workers the tasks are worth have been
+        started, while they warm up; no task is handed out before it returns. `batch` may be
+        a function that returns the tasks: then one worker (`EARLY_WORKERS`) starts first and
+        it is called while that worker's kernel warms up; the others start as soon as the
+        tasks are known, as many as the tasks are worth (`_worth`, up to `workers`). A worker
+        that dies fails the task it was running, and is replaced."""
         workers, live = self.workers, self.live
         tasks = Batch() if callable(batch) else batch
         pending: deque[Task] = deque(tasks.tasks)
@@ -222,13 +222,11 @@ class WorkerPool:
         if callable(batch):
             for _ in range(min(workers, EARLY_WORKERS) - len(live)):
                 self._start()
-            meanwhile()
             tasks = batch()
             pending.extend(tasks.tasks)
         self._prune({d for t in tasks.tasks for d in t.digests})
         top_up()
-        if not callable(batch):
-            meanwhile()
+        meanwhile()  # while the workers just started warm up
         for worker in live:  # kept workers are ready already: they say nothing until given one
             give(worker)
         while pending or any(w.job is not None for w in live):

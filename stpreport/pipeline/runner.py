@@ -319,13 +319,8 @@ def run_build(
                 tables()
         else:
             log.info("the analysis is not cached: a worker starts while it is computed")
-
-            def jobs() -> list[Run]:
-                todo = decide()
-                tables()
-                return todo
-
-            failed = _execute(jobs, prepared, manifest, progress, executor=executor)
+            # the tables are written once the other workers have been started
+            failed = _execute(decide, prepared, manifest, progress, tables, executor)
         todo = decided["todo"]
         if decided["stale"]:
             edition.write_all(
@@ -430,9 +425,9 @@ def _execute(
 ) -> dict[str, str]:
     """Run `todo` on the build's executor (`executors.py`: the local pool, or Dask);
     `meanwhile` runs here while its workers start. `todo` may be a function that works the
-    runs out: then as many workers as there could be runs start first, and it is called
-    while they warm up. Each result's files are written here, into the edition this build
-    holds."""
+    runs out: then a first worker starts, it is called while that worker warms up, and
+    `meanwhile` once the others have been started. Each result's files are written here,
+    into the edition this build holds."""
     edition, options = prepared.edition, prepared.options
     failed: dict[str, str] = {}
     runs: dict[str, Run] = {}
