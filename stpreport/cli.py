@@ -15,7 +15,7 @@ from pathlib import Path
 
 import click
 
-from stpreport.assumptions import load_assumptions
+from stpreport.assumptions import default_assumptions_path, load_assumptions
 from stpreport.errors import StpreportError
 from stpreport.problems import InputError, Problem
 
@@ -403,10 +403,6 @@ def build(
 ) -> None:
     """Build every briefing (HTML, PDF, executed notebook), the index and the summaries; with
     --scenario, also every briefing under each scenario, and their comparison."""
-    from stpreport.pipeline.progress import Progress
-    from stpreport.pipeline.runner import run_build
-    from stpreport.scenarios import load_scenarios
-
     scenarios = _scenario_files(scenarios)
     if scheduler and executor != "dask":
         raise click.UsageError("--scheduler is for --executor dask")
@@ -415,6 +411,13 @@ def build(
             "--watch rebuilds one edition with local workers: build scenarios, or on Dask, "
             "without it"
         )
+    pool = None
+    if executor == "local" and not watch:  # before the imports below: pandas, SciPy, ...
+        pool = _pool_started_early(figures, params, out, edition, jobs, force, notebooks)
+    from stpreport.pipeline.progress import Progress
+    from stpreport.pipeline.runner import run_build
+    from stpreport.scenarios import load_scenarios
+
     options = _build_options(
         figures, params, out, edition, only, formats, jobs, force, notebooks, replace, scenarios
     )
@@ -430,7 +433,7 @@ def build(
             _exit_on_bad_inputs("Nothing was built: the inputs above must be fixed first."),
             Progress() as progress,
         ):
-            result = run_build(options, progress.update)
+            result = run_build(options, progress.update, pool)
         results.append(result)
         for scenario, path in zip(named, scenarios, strict=True):
             overlay = dataclasses.replace(
@@ -457,10 +460,33 @@ def build(
             err=True,
         )
         sys.exit(130)
+    finally:
+        if pool is not None:
+            pool.close()
     for result in results:
         _echo_result(result)
     if any(result.failed for result in results):
         sys.exit(1)
+
+
+def _pool_started_early(figures, params, out, edition, jobs, force, notebooks):
+    """The local workers for the build, the first already starting where the build will
+    probably run briefings (forced, or an input newer than the edition's manifest:
+    `Edition.changed_since`): its kernel, the critical path of a one-off rebuild, then starts
+    beside this process's imports and reading of the figures. The bundled figures change
+    only with stpreport itself, which rebuilds everything anyway."""
+    from stpreport.pipeline.edition import Edition, edition_name
+    from stpreport.pipeline.executors import LocalPool
+
+    pool = LocalPool(jobs or os.cpu_count() or 1)
+    try:
+        target = Edition(out.resolve(), edition_name(edition))
+    except StpreportError:  # said by the build
+        return pool
+    inputs = [p for p in (figures, params or default_assumptions_path(), notebooks) if p]
+    if force or target.changed_since(inputs):
+        pool.start_early()
+    return pool
 
 
 def _cannot_write(exc: OSError, out: Path) -> str:

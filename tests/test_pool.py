@@ -7,6 +7,7 @@ import os
 import shutil
 import signal
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -273,3 +274,64 @@ def test_the_kernel_spec_is_looked_up_where_jupyter_client_looks():
         ours.get_kernel_spec("python3").resource_dir
         == default.get_kernel_spec("python3").resource_dir
     )
+
+
+def test_a_worker_started_early_runs_the_build_and_one_not_needed_is_stopped():
+    """`build` starts its first worker before it reads its inputs (`LocalPool.start_early`):
+    the run uses that worker; a build that turns out to have nothing to run stops it."""
+    from stpreport.pipeline.executors import LocalPool
+
+    batch = Batch()
+    notebook = batch.add_blob(Blob("fake.ipynb", (("", b"{}"),)))
+    batch.tasks = [Task(k, notebook, {}, {}, {}, ("html",)) for k in ("a", "b")]
+    results: dict[str, dict] = {}
+    pool = LocalPool(2, target=fake_worker)
+    pool.start_early()
+    (early,) = pool.early.live
+    try:
+        pool.run(batch, 2, lambda task, result: results.setdefault(task.key, result))
+    finally:
+        pool.close()
+    assert {r["worker"] for r in results.values()} == {early.process.pid}
+    assert not early.process.is_alive()
+    unused = LocalPool(2, target=fake_worker)
+    unused.start_early()
+    (idle,) = unused.early.live
+    unused.close()
+    assert not idle.process.is_alive() and unused.early is None
+
+
+def test_a_build_starts_a_worker_early_only_where_an_input_is_newer_than_its_edition(
+    tmp_path, monkeypatch
+):
+    from stpreport.cli import _pool_started_early
+    from stpreport.pipeline.executors import LocalPool
+
+    started: list[bool] = []
+    monkeypatch.setattr(LocalPool, "start_early", lambda self: started.append(True))
+    figures = tmp_path / "figures"
+    figures.mkdir()
+    (figures / "schemes.csv").write_text("footprint\n")
+    out = tmp_path / "out"
+
+    def early(force: bool = False) -> bool:
+        started.clear()
+        _pool_started_early(figures, None, out, "ed", 2, force, None)
+        return bool(started)
+
+    assert early()  # no edition yet: a first build
+    (out / "ed").mkdir(parents=True)
+    (out / "ed" / "manifest.json").write_text("{}")
+    past = time.time() - 60
+    for path in (figures, figures / "schemes.csv"):
+        os.utime(path, (past, past))
+    assert not early()  # nothing newer than the manifest: probably nothing to run
+    assert early(force=True)
+    (figures / "schemes.csv").write_text("footprint\nE54000008\n")  # an edit
+    assert early()
+    os.utime(figures / "schemes.csv", (past, past))
+    (figures / "new.csv").write_text("")  # a file added (the folder changes too)
+    assert early()
+    started.clear()
+    _pool_started_early(figures, None, out, "../x", 2, True, None)
+    assert not started  # an edition name the build will refuse: no worker for it

@@ -35,7 +35,7 @@ import re
 import secrets
 import stat
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -70,6 +70,11 @@ _LEGACY = re.compile(r"^(\.analysis-.*\.pkl|\.build\.lock|\..+\.tmp)$")
 """What earlier versions (or a build killed mid-write) may have left in an edition."""
 
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+
+
+def edition_name(name: str | None) -> str:
+    """The edition a build writes: the name given, or today's date."""
+    return name or dt.date.today().isoformat()
 
 
 def check_name(name: str) -> str:
@@ -110,6 +115,15 @@ def _link_refused(path: Path) -> EditionRefused:
         "only what stpreport writes, and it never writes through a link; "
         "remove it and build again"
     )
+
+
+def _modified(path: Path) -> int:
+    """When `path` was last modified (ns): for a folder, the latest of it and its files."""
+    newest = os.stat(path).st_mtime_ns
+    if os.path.isdir(path):
+        with os.scandir(path) as entries:
+            newest = max([newest, *(e.stat().st_mtime_ns for e in entries if e.is_file())])
+    return newest
 
 
 class Edition:
@@ -183,6 +197,25 @@ class Edition:
 
     def exists(self) -> bool:
         return self.has(MANIFEST)
+
+    def changed_since(self, inputs: Iterable[Path]) -> bool:
+        """A guess, from modification times alone (nothing is read), that a build of this
+        edition from `inputs` has briefings to run: there is no manifest, or an input (a
+        file, or a folder and the files in it) was modified after it was last written. An
+        input that cannot be seen does not count: the build will say what is wrong with it."""
+        try:
+            if not self.has(MANIFEST):
+                return True
+            built = os.lstat(self.folder / MANIFEST).st_mtime_ns
+        except OSError:
+            return True
+        for path in inputs:
+            try:
+                if _modified(path) > built:
+                    return True
+            except OSError:
+                continue
+        return False
 
     def manifest(self) -> dict:
         """The manifest, or {} when there is none (or it cannot be read: rebuilt from scratch;

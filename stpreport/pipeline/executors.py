@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 from stpreport.pipeline.pool import WorkerPool, run_tasks
 from stpreport.pipeline.task import Batch, Task
+from stpreport.pipeline.worker import serve
 
 EXECUTORS = ("local", "dask")
 
@@ -48,6 +49,16 @@ class LocalPool:
     name: str = "local"
     keep: bool = False
     pool: Any = None  # the kept `pool.WorkerPool`
+    early: Any = None  # the `pool.WorkerPool` started by `start_early`, for the next run
+    target: Callable[..., None] = serve  # the workers' body (tests pass a fake)
+
+    def start_early(self) -> None:
+        """Start the first worker now, before the build has read its inputs: its kernel's
+        start, the critical path of a one-off rebuild, then overlaps this process's imports
+        and reading of the figures. The next `run` uses it; `close` stops it if none did."""
+        if self.early is None and not self.keep:
+            self.early = WorkerPool(self.workers, target=self.target)
+            self.early.start(1)
 
     def run(
         self,
@@ -58,7 +69,16 @@ class LocalPool:
     ) -> None:
         if not self.keep:
             count = most if callable(batch) else len(batch.tasks)
-            run_tasks(batch, max(1, min(self.workers, count)), on_result, meanwhile)
+            workers = max(1, min(self.workers, count))
+            if self.early is None:
+                run_tasks(batch, workers, on_result, meanwhile, target=self.target)
+                return
+            pool, self.early = self.early, None
+            pool.workers = workers
+            try:
+                pool.run(batch, on_result, meanwhile)
+            finally:
+                pool.close()
             return
         self._kept().run(batch, on_result, meanwhile)
 
@@ -69,10 +89,13 @@ class LocalPool:
 
     def _kept(self) -> WorkerPool:
         if self.pool is None:
-            self.pool = WorkerPool(self.workers, keep=True)
+            self.pool = WorkerPool(self.workers, keep=True, target=self.target)
         return self.pool
 
     def close(self) -> None:
+        if self.early is not None:  # started early, and no run needed it
+            self.early.close()
+            self.early = None
         if self.pool is not None:
             self.pool.close()
             self.pool = None

@@ -108,12 +108,16 @@ class WorkerPool:
         self.live.append(_Worker(process, parent))
         log.info("worker %d started", process.pid)
 
+    def start(self, count: int) -> None:
+        """Start workers until `count` are alive (or starting), without waiting for them."""
+        self._purge()
+        while len(self.live) < min(count, self.workers):
+            self._start()
+
     def warm(self) -> None:
         """Start workers until there are `workers`, and wait until each says it is ready
         (its kernel started and warm). One that dies meanwhile is let go."""
-        self._purge()
-        while len(self.live) < self.workers:
-            self._start()
+        self.start(self.workers)
         for worker in list(self.live):
             if worker.ready:
                 continue

@@ -33,7 +33,14 @@ from stpreport.fingerprint import figures_fingerprint
 from stpreport.inputs import Figures, bundled_figures_path, load_figures
 from stpreport.paths import shown_path
 from stpreport.pipeline import cache
-from stpreport.pipeline.edition import INDEX, SUMMARY_CSV, SUMMARY_XLSX, Edition, now
+from stpreport.pipeline.edition import (
+    INDEX,
+    SUMMARY_CSV,
+    SUMMARY_XLSX,
+    Edition,
+    edition_name,
+    now,
+)
 from stpreport.pipeline.executors import Executor, executor_for
 from stpreport.pipeline.outputs import index_file, snapshot_files, summary_files
 from stpreport.pipeline.plan import NATIONAL, Run, inputs_fingerprint, plan_runs, reasons
@@ -158,7 +165,7 @@ def prepare(options: BuildOptions, *, plan: bool = True) -> Prepared:
                 ]
             )
         codes = [c for c in codes if c in options.only]
-    edition = Edition(options.out.resolve(), options.edition or dt.date.today().isoformat())
+    edition = Edition(options.out.resolve(), edition_name(options.edition))
     manifest = edition.manifest()
     figures_print = figures_fingerprint(figures, None)
     _check_figures(edition, manifest, figures_print, options.replace)
