@@ -133,7 +133,14 @@ def watched_rebuild(out: Path, figures: Path) -> tuple[float, float, int]:
     command = [*build_command(out, figures), "--watch"]
     with PeakMemory() as memory:
         process = subprocess.Popen(
-            command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+            command,
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            # Ctrl-C (SIGINT) must reach it even where this script was started in the
+            # background by a shell, which ignores SIGINT (the watch would inherit that)
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
         )
         try:
             first = process.stdout.readline()  # its first build (nothing to do)

@@ -72,6 +72,13 @@ def _children(pid: int) -> list[int]:
     return found
 
 
+def _ctrl_c_reaches_it() -> None:
+    """In the child, before it runs: SIGINT as a terminal's Ctrl-C delivers it, whatever the
+    suite inherited (a suite started in the background by a shell ignores SIGINT, and so would
+    the watch, which Python then leaves ignored: the test's Ctrl-C would never arrive)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _edit_planned_saving(figures: Path, value: str) -> None:
     rows = read_rows(figures / "schemes.csv")
     next(r for r in rows if r["footprint"] == CODE)["planned_saving"] = value
@@ -101,7 +108,12 @@ def test_build_watch_rebuilds_on_a_save_refuses_a_bad_one_and_stops_cleanly(tmp_
     ]
     env = {**os.environ, "STPREPORT_CACHE_DIR": str(tmp_path / "cache")}
     process = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        preexec_fn=_ctrl_c_reaches_it,
     )
     said: list[str] = []
 
