@@ -16,20 +16,12 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from bench_build import build_command, built, change_one_footprint, copy_figures
-
-
-def _run(command: list[str]) -> str:
-    result = subprocess.run(command, capture_output=True, text=True)
-    if result.returncode != 0:
-        raise SystemExit(f"failed: {' '.join(command)}\n{result.stderr[-2000:]}")
-    return result.stdout
+from bench_build import build_command, built, change_one_footprint, copy_figures, run
 
 
 def main() -> None:
@@ -41,7 +33,7 @@ def main() -> None:
     out, original, changed = work / "out", copy_figures(work / "original"), work / "changed"
     try:
         started = time.perf_counter()
-        _run(build_command(out, original, force=True))
+        run(build_command(out, original, force=True))
         b = time.perf_counter() - started
         shutil.copytree(work / "cache", work / "cache-after-b")
 
@@ -52,13 +44,13 @@ def main() -> None:
         trials = []
         for _ in range(args.trials):
             cache_as_after_b()
-            _run(build_command(out, original))  # the edition back to the original figures
+            run(build_command(out, original))  # the edition back to the original figures
             cache_as_after_b()  # the changed figures' analysis computed again, as in d
             shutil.rmtree(changed, ignore_errors=True)
             shutil.copytree(original, changed)
             change_one_footprint(changed)
             started = time.perf_counter()
-            said = _run(build_command(out, changed))
+            said = run(build_command(out, changed))
             trials.append(time.perf_counter() - started)
         print(
             f"b {b:.1f} s; d {', '.join(f'{t:.2f}' for t in trials)} s "

@@ -294,6 +294,11 @@ def render(notebook: Path, out: Path | None, formats: str) -> None:
         click.echo(f"wrote {path}")
 
 
+def _jobs(jobs: int | None) -> int:
+    """Worker processes for a build: as asked, or one per core."""
+    return jobs or os.cpu_count() or 1
+
+
 def _build_options(
     figures, params, out, edition, only, formats, jobs, force, notebooks, replace, scenarios=()
 ):
@@ -306,7 +311,7 @@ def _build_options(
         edition=edition,
         only=list(only) or None,
         formats=_formats(formats),
-        jobs=jobs or (os.cpu_count() or 1),
+        jobs=_jobs(jobs),
         force=force,
         notebooks=notebooks,
         replace=replace,
@@ -478,7 +483,7 @@ def _pool_started_early(figures, params, out, edition, jobs, force, notebooks):
     from stpreport.pipeline.edition import Edition, edition_name
     from stpreport.pipeline.executors import LocalPool
 
-    pool = LocalPool(jobs or os.cpu_count() or 1)
+    pool = LocalPool(_jobs(jobs))
     try:
         target = Edition(out.resolve(), edition_name(edition))
     except StpreportError:  # said by the build

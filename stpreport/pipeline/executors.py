@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from stpreport.pipeline.pool import WorkerPool, run_tasks
+from stpreport.pipeline.pool import WorkerPool
 from stpreport.pipeline.task import Batch, Task
 from stpreport.pipeline.worker import serve
 
@@ -69,12 +69,9 @@ class LocalPool:
     ) -> None:
         if not self.keep:
             count = most if callable(batch) else len(batch.tasks)
-            workers = max(1, min(self.workers, count))
-            if self.early is None:
-                run_tasks(batch, workers, on_result, meanwhile, target=self.target)
-                return
-            pool, self.early = self.early, None
-            pool.workers = workers
+            pool = self.early or WorkerPool(self.workers, target=self.target)
+            self.early = None
+            pool.workers = max(1, min(self.workers, count))  # none beyond the tasks
             try:
                 pool.run(batch, on_result, meanwhile)
             finally:

@@ -164,7 +164,7 @@ class WorkerPool:
         it is called while that worker's kernel warms up; the others start as soon as the
         tasks are known, as many as the tasks are worth (`_worth`, up to `workers`). A worker
         that dies fails the task it was running, and is replaced."""
-        workers, live = self.workers, self.live
+        live = self.live
         tasks = Batch() if callable(batch) else batch
         pending: deque[Task] = deque(tasks.tasks)
 
@@ -224,8 +224,7 @@ class WorkerPool:
 
         self._purge()
         if callable(batch):
-            for _ in range(min(workers, EARLY_WORKERS) - len(live)):
-                self._start()
+            self.start(EARLY_WORKERS)
             tasks = batch()
             pending.extend(tasks.tasks)
         self._prune({d for t in tasks.tasks for d in t.digests})
