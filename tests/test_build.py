@@ -235,6 +235,41 @@ def test_killed_build_leaves_whole_reports_and_the_next_build_finishes_it(
     assert outputs(out / "ed1") == outputs(first_build[0] / "ed1")
 
 
+def test_a_build_interrupted_mid_briefing_says_so_in_one_line(tmp_path, small):
+    """Ctrl-C at the terminal (SIGINT to the whole foreground group) while workers are
+    executing briefings: the build says it was interrupted and what is kept, with no
+    traceback from the workers' abandoned notebook runs."""
+    out, running = tmp_path / "out", tmp_path / "running"
+    running.mkdir()
+    notebooks = sabotaged_notebooks(  # two packs stay mid-cell until interrupted
+        tmp_path / "notebooks",
+        f"if footprint != 'E54000008':\n"
+        f"    import pathlib, time\n"
+        f"    pathlib.Path({str(running)!r}, footprint).touch()\n"
+        f"    time.sleep(120)",
+    )
+    command = _cli("build", "--figures", str(small), "--out", str(out), "--edition", "ed1")
+    proc = subprocess.Popen(
+        [*command, "--notebooks", str(notebooks), "--jobs", "2"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    deadline = time.time() + 120
+    while time.time() < deadline and len(list(running.iterdir())) < 2:
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=120)
+    said = stdout + stderr
+    assert proc.returncode == 130, said
+    assert "Interrupted: everything finished so far is kept" in said
+    assert "Traceback" not in said and "ERROR" not in said, said
+    assert_whole(out / "ed1")
+    assert not (out / "ed1" / "E54000031.pdf").exists()  # cut off, so not published
+
+
 def test_a_second_build_into_the_same_folder_is_refused(tmp_path, small):
     out = tmp_path / "out"
     first = subprocess.Popen(

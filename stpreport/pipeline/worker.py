@@ -48,7 +48,12 @@ def die_with_parent(parent: int) -> None:
 
 
 def _stop(signum, frame) -> None:
-    raise SystemExit(128 + signum)  # unwinds through `serve`, which shuts the kernel down
+    """SIGTERM: the build was interrupted (or its main process died). Unwind through `serve`,
+    which shuts the kernel down. A briefing cut off mid-run leaves nbclient's tasks pending
+    on a kernel that is going: asyncio would log each as a traceback ("Task exception was
+    never retrieved ... DeadKernelError") over the build's own one-line message."""
+    logging.getLogger("asyncio").disabled = True
+    raise SystemExit(128 + signum)
 
 
 def serve(conn: Connection, parent: int | None = None, log_level: int = logging.WARNING) -> None:
