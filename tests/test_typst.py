@@ -5,7 +5,11 @@ Fast: no notebook runs here (the end-to-end packs are in test_briefings.py)."""
 from __future__ import annotations
 
 import io
+import os
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -239,6 +243,35 @@ def test_chart_text_is_at_least_11_px_on_a_390_px_phone():
         width = float(re.search(r'viewBox="0 0 ([\d.]+) ', svg).group(1))
         sizes = [float(s) for s in re.findall(r"font-size: ([\d.]+)px", svg)]
         assert sizes and min(sizes) * charts.PHONE_PX / width >= 11, (width, min(sizes))
+
+
+def test_a_users_matplotlibrc_does_not_change_the_charts(tmp_path):
+    """The charts come out the same on every machine: drawn from matplotlib's defaults and
+    the house style, whatever the builder's own matplotlibrc says."""
+    (tmp_path / "matplotlibrc").write_text(
+        "lines.linewidth: 5\nhatch.linewidth: 3\naxes.linewidth: 4\n"
+        "axes.unicode_minus: False\nfont.size: 20\nsvg.fonttype: path\n"
+        "axes.prop_cycle: cycler('color', ['red', 'green'])\n"
+    )
+    script = (
+        "import hashlib, sys\n"
+        "sys.path.insert(0, sys.argv[1])\n"
+        "import test_typst\n"
+        "for svg in test_typst.all_charts():\n"
+        "    print(hashlib.sha256(svg.encode()).hexdigest())\n"
+    )
+    here = str(Path(__file__).parent)
+
+    def hashes(env: dict[str, str]) -> list[str]:
+        run = subprocess.run(
+            [sys.executable, "-c", script, here], capture_output=True, text=True, env=env
+        )
+        assert run.returncode == 0, run.stderr
+        return run.stdout.split()
+
+    plain = {k: v for k, v in os.environ.items() if k != "MPLCONFIGDIR"}
+    mine = hashes(plain | {"MPLCONFIGDIR": str(tmp_path)})
+    assert len(mine) == len(all_charts()) and mine == hashes(plain)
 
 
 def test_x_labels_never_overlap_even_with_the_longest_footprint_name():

@@ -71,6 +71,29 @@ STYLE = {
     "figure.constrained_layout.use": True,  # a fixed width: no "tight" bbox to grow it
 }
 
+SESSION_SETTINGS = frozenset(
+    {
+        "backend", "backend_fallback", "date.epoch", "docstring.hardcopy",
+        "figure.max_open_warning", "figure.raise_window", "interactive", "savefig.directory",
+        "timezone", "tk.window_focus", "toolbar", "webagg.address", "webagg.open_in_browser",
+        "webagg.port", "webagg.port_retries",
+    }
+)  # fmt: skip
+"""Settings about the session, not the look (those `matplotlib.style` leaves alone too)."""
+HOUSE = {
+    **{k: v for k, v in matplotlib.rcParamsDefault.items() if k not in SESSION_SETTINGS},
+    **STYLE,
+}
+"""Every chart is drawn from matplotlib's own defaults and the house style, not from the
+settings of the machine it is built on: a `matplotlibrc` in the user's configuration (line
+widths, the minus sign, hatch widths...) would otherwise change the charts, and so the
+briefings' bytes, from one machine to the next."""
+
+
+def _house_style():
+    return plt.rc_context(HOUSE)
+
+
 _money_axis = FuncFormatter(lambda v, _: f"£{v:,.0f}m")
 
 
@@ -134,7 +157,7 @@ def _unique_ids(svg: str) -> str:
 
 
 def _figure(width: float = WIDTH, height: float = 3.4):
-    with plt.rc_context(STYLE):
+    with _house_style():
         return plt.subplots(figsize=(width, height))
 
 
@@ -172,7 +195,7 @@ def legend_below(fig, ax) -> None:
 def trajectory_chart(
     years: Sequence[str], cost: Sequence[float], funding: Sequence[float], title: str
 ) -> str:
-    with plt.rc_context(STYLE):
+    with _house_style():
         fig, ax = _figure()
         ax.plot(years, cost, color=NHS_BLUE, marker="o", label="Cost if nothing changes")
         ax.plot(years, funding, color=ORANGE, marker="s", linestyle="--", label="Funding")
@@ -200,7 +223,7 @@ def bridge_chart(labels: Sequence[str], steps: Sequence[float], title: str) -> s
     """Waterfall: the first value is the starting gap, the middle ones are signed changes
     (positive: costs added to the gap, grey cross-hatched; negative: savings, blue), the last
     bar is the resulting honest gap (orange, hatched)."""
-    with plt.rc_context(STYLE):
+    with _house_style():
         fig, ax = _figure(WIDTH, 4.2)
         running = steps[0]
         bottoms, heights, colours, hatches = [0.0], [steps[0]], [DARK_BLUE], [""]
@@ -248,7 +271,7 @@ def paired_bars(
     height: float = 3.4,
 ) -> str:
     """Two bars per label (e.g. planned against expected): blue solid, orange hatched."""
-    with plt.rc_context(STYLE):
+    with _house_style():
         if horizontal:  # two lines of label text per bar pair
             height = max(height, 0.42 * len(labels) + 1.2)
         fig, ax = _figure(WIDTH, height)
@@ -286,7 +309,7 @@ def ranked_bars(
     unit: str = "£",
 ) -> str:
     """Horizontal bars, one per label, largest first; highlighted bars hatched in orange."""
-    with plt.rc_context(STYLE):
+    with _house_style():
         fig, ax = _figure(WIDTH, max(2.0, 0.21 * len(labels) + 1.1))
         highlight = highlight or [False] * len(labels)
         colours = [ORANGE if h else NHS_BLUE for h in highlight]
@@ -304,7 +327,7 @@ def ranked_bars(
 
 
 def histogram(values: Sequence[float], bins: Sequence[float], title: str, xlabel: str) -> str:
-    with plt.rc_context(STYLE):
+    with _house_style():
         fig, ax = _figure(WIDTH, 3.0)
         ax.hist(values, bins=bins, color=NHS_BLUE, edgecolor="white")
         set_title(fig, title)
@@ -333,7 +356,7 @@ def fan_chart(
 ) -> str:
     """The honest gap year by year: the central 80% of the draws as a band, the median as a
     line, and (dashed) the gap left if every planned saving were delivered."""
-    with plt.rc_context(STYLE):
+    with _house_style():
         fig, ax = _figure(WIDTH, 3.8)
         ax.fill_between(
             years,
@@ -362,7 +385,7 @@ def tornado(
 ) -> str:
     """Each assumption's swing of the honest gap about `base`: the low end of its range solid
     blue, the high end hatched orange; largest swing at the top."""
-    with plt.rc_context(STYLE):
+    with _house_style():
         fig, ax = _figure(WIDTH, max(2.5, 0.5 * len(labels) + 1.4))
         y = list(range(len(labels)))
         ax.barh(y, [v - base for v in low], left=base, color=NHS_BLUE, label="Low end")
