@@ -208,6 +208,39 @@ def test_a_renderer_that_warmed_up_writes_the_same_bytes(first_build):
     assert bytes.fromhex(files["pack.html"]) == (folder / "E54000031.html").read_bytes()
 
 
+def test_kernels_ignore_the_builders_ipython_profile(tmp_path, monkeypatch):
+    """A kernel runs none of the builder's IPython startup files or configuration, and writes
+    nothing into the builder's IPython folder (its history, above all)."""
+    from stpreport.pipeline.engine import WarmKernel
+
+    mine = tmp_path / "ipython"
+    startup = mine / "profile_default" / "startup"
+    startup.mkdir(parents=True)
+    marker = tmp_path / "ran"
+    (startup / "00-mine.py").write_text(f"open({str(marker)!r}, 'w').close()\nPLANTED = 1\n")
+    (mine / "profile_default" / "ipython_kernel_config.py").write_text(
+        "c.InteractiveShellApp.exec_lines = ['PLANTED = 2']\n"
+    )
+    before = sorted(p.relative_to(mine) for p in mine.rglob("*"))
+    monkeypatch.setenv("IPYTHONDIR", str(mine))
+    with WarmKernel() as kernel:
+        client = kernel.get().blocking_client()
+        client.start_channels()
+        seen: list[str] = []
+        try:
+            client.execute_interactive(
+                "print('PLANTED' in dir(), get_ipython().profile_dir.location)",
+                output_hook=lambda m: seen.append(m["content"].get("text", "")),
+                timeout=60,
+            )
+        finally:
+            client.stop_channels()
+    planted, location = "".join(seen).split()
+    assert planted == "False" and not marker.exists()
+    assert not location.startswith(str(mine))
+    assert sorted(p.relative_to(mine) for p in mine.rglob("*")) == before  # no history.sqlite
+
+
 def _cli(*args: str) -> list[str]:
     return [sys.executable, "-m", "stpreport.cli", *args]
 

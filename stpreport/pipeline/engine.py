@@ -78,7 +78,12 @@ class WarmKernel:
             ip=os.path.join(self.socket_dir, "kernel"),
             kernel_spec_manager=_kernel_specs(),
         )
-        self.km.start_kernel()
+        # An IPython profile of the kernel's own, empty: the builder's (~/.ipython) would run
+        # its startup files and configuration in every kernel (a briefing then depends on the
+        # machine it is built on), and store every briefing's cells in the builder's history.
+        profile = os.path.join(self.socket_dir, "ipython")
+        os.makedirs(profile, exist_ok=True)
+        self.km.start_kernel(env={**os.environ, "IPYTHONDIR": profile})
 
     def get(self) -> KernelManager:
         """The kernel, ready and warm (started, or started again if it died)."""
