@@ -270,7 +270,9 @@ def test_a_users_matplotlibrc_does_not_change_the_charts(tmp_path):
         return run.stdout.split()
 
     plain = {k: v for k, v in os.environ.items() if k != "MPLCONFIGDIR"}
+    plain["STPREPORT_CACHE_DIR"] = str(tmp_path / "cache-1")  # each run draws its charts
     mine = hashes(plain | {"MPLCONFIGDIR": str(tmp_path)})
+    plain["STPREPORT_CACHE_DIR"] = str(tmp_path / "cache-2")
     assert len(mine) == len(all_charts()) and mine == hashes(plain)
 
 

@@ -6,7 +6,9 @@ a chart is WIDTH inches wide (its viewBox is WIDTH x 72 units) and no text is sm
 MIN_TEXT, so on a 390 px phone, where the chart is scaled to about PHONE_PX wide, text is at
 least 11 px. Every colour that carries meaning has at least 3:1 contrast on white (WCAG 2.1
 1.4.11). New charts: start from `_figure`, use the palette and sizes below, and put x labels
-through `fit_x_labels`, the title through `set_title` and any legend through `legend_below`."""
+through `fit_x_labels`, the title through `set_title` and any legend through `legend_below`.
+Each chart function is `cached` (`chart_cache.py`): a chart already drawn from the same inputs
+is read back, checked, instead of drawn again."""
 
 from __future__ import annotations
 
@@ -23,6 +25,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 from matplotlib.text import Text
 from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+from stpreport.briefing.chart_cache import cached
 
 # Contrast on white in brackets (WCAG 2.1 asks 3:1 of graphics).
 NHS_BLUE = "#005EB8"  # (6.4:1)
@@ -192,6 +196,7 @@ def legend_below(fig, ax) -> None:
     fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncols=3, frameon=False)
 
 
+@cached
 def trajectory_chart(
     years: Sequence[str], cost: Sequence[float], funding: Sequence[float], title: str
 ) -> str:
@@ -219,6 +224,7 @@ def trajectory_chart(
         return _svg(fig)
 
 
+@cached
 def bridge_chart(labels: Sequence[str], steps: Sequence[float], title: str) -> str:
     """Waterfall: the first value is the starting gap, the middle ones are signed changes
     (positive: costs added to the gap, grey cross-hatched; negative: savings, blue), the last
@@ -259,6 +265,7 @@ def bridge_chart(labels: Sequence[str], steps: Sequence[float], title: str) -> s
         return _svg(fig)
 
 
+@cached
 def paired_bars(
     labels: Sequence[str],
     first: Sequence[float],
@@ -300,6 +307,7 @@ def paired_bars(
         return _svg(fig)
 
 
+@cached
 def ranked_bars(
     labels: Sequence[str],
     values: Sequence[float],
@@ -326,6 +334,7 @@ def ranked_bars(
         return _svg(fig)
 
 
+@cached
 def histogram(values: Sequence[float], bins: Sequence[float], title: str, xlabel: str) -> str:
     with _house_style():
         fig, ax = _figure(WIDTH, 3.0)
@@ -346,6 +355,7 @@ def _wrap(text: str, width: int = 16, lines: int = 3) -> str:
     return textwrap.fill(str(text), width, max_lines=lines, placeholder=" …")
 
 
+@cached
 def fan_chart(
     years: Sequence[str],
     p10: Sequence[float],
@@ -380,6 +390,7 @@ def fan_chart(
         return _svg(fig)
 
 
+@cached
 def tornado(
     labels: Sequence[str], low: Sequence[float], high: Sequence[float], base: float, title: str
 ) -> str:

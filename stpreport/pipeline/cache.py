@@ -9,7 +9,9 @@ hash or data do not check out is recomputed and rewritten, never used. (The hash
 truncated or edited file; the format, not the hash, is what makes a planted file harmless.)
 
 Beside the entries, the `draws` folder keeps each footprint's simulated draws (`DrawFiles`), so
-that a new process analysing figures in which one footprint changed draws that one alone.
+that a new process analysing figures in which one footprint changed draws that one alone, and
+the `charts` folder the charts already drawn (`briefing/chart_cache.py`), each checked before
+use.
 """
 
 from __future__ import annotations
@@ -37,6 +39,16 @@ def cache_dir() -> Path:
         return Path(os.environ["STPREPORT_CACHE_DIR"])
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "stpreport"
+
+
+def charts_dir(folder: Path | None = None) -> Path:
+    """The folder of the charts already drawn (`briefing/chart_cache.py`)."""
+    return (folder or cache_dir()) / "charts"
+
+
+CHARTS_KEEP = 2000
+"""Charts kept (the newest) when a new analysis is written: those of about nine sets of
+figures."""
 
 
 def entry_path(key: str, folder: Path | None = None) -> Path:
@@ -129,6 +141,7 @@ def write(path: Path, data: bytes) -> None:
     prune the analysis entries."""
     _write(path, data, durable=True)
     _prune(path.parent, "analysis-*.json", KEEP, keep=path)
+    _prune(charts_dir(path.parent), "*.svg", CHARTS_KEEP)
 
 
 def _write(path: Path, data: bytes, durable: bool) -> None:
