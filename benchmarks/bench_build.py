@@ -259,7 +259,11 @@ def _write(path: Path, rows: list[dict]) -> None:
 
 
 def multiplied_figures(dest: Path, copies: int) -> Path:
-    """The bundled figures with every footprint copied `copies` times (codes CODE-2, ...)."""
+    """The bundled figures with every footprint copied `copies` times (codes CODE-2, ...).
+    Copy k's amounts (allocation, spend, planned savings, contract values) are the original's
+    times 1 + (k - 1) / 1000, so that no two copies draw the same chart: identical copies would
+    read their charts back from the chart cache, and the scale would measure less work than
+    as many real footprints."""
     dest.mkdir(parents=True)
 
     def read(name: str) -> list[dict]:
@@ -272,19 +276,30 @@ def multiplied_figures(dest: Path, copies: int) -> Path:
     )
     out: dict[str, list[dict]] = {"footprints": [], "schemes": [], "contracts": [], "sources": []}
     for k in range(1, copies + 1):
+
+        def scaled(row: dict, columns: tuple[str, ...], k: int = k) -> dict:
+            return {c: row[c] if k == 1 else f"{float(row[c]) * (1 + (k - 1) / 1000):.3f}"
+                    for c in columns}  # fmt: skip
+
         out["footprints"] += [
             r
             | {
                 "code": suffix(r["code"], k),
                 "name": r["name"] if k == 1 else f"{r['name']} (copy {k})",
             }
+            | scaled(r, ("nhs_allocation", "nhs_spend"))
             for r in footprints
         ]
         out["schemes"] += [
-            r | {"footprint": suffix(r["footprint"], k), "scheme_id": suffix(r["scheme_id"], k)}
+            r
+            | {"footprint": suffix(r["footprint"], k), "scheme_id": suffix(r["scheme_id"], k)}
+            | scaled(r, ("planned_saving",))
             for r in schemes
         ]
-        out["contracts"] += [r | {"footprint": suffix(r["footprint"], k)} for r in contracts]
+        out["contracts"] += [
+            r | {"footprint": suffix(r["footprint"], k)} | scaled(r, ("baseline_value",))
+            for r in contracts
+        ]
     out["sources"] = [r for r in sources if r["key"] == "*"]
     for name, rows in out.items():
         _write(dest / f"{name}.csv", rows)
