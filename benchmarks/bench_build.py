@@ -275,29 +275,29 @@ def multiplied_figures(dest: Path, copies: int) -> Path:
         read(n) for n in ("footprints", "schemes", "contracts", "sources")
     )
     out: dict[str, list[dict]] = {"footprints": [], "schemes": [], "contracts": [], "sources": []}
+
+    def scaled(row: dict, columns: tuple[str, ...], k: int) -> dict:
+        return {c: row[c] if k == 1 else f"{float(row[c]) * (1 + (k - 1) / 1000):.3f}"
+                for c in columns}  # fmt: skip
+
     for k in range(1, copies + 1):
-
-        def scaled(row: dict, columns: tuple[str, ...], k: int = k) -> dict:
-            return {c: row[c] if k == 1 else f"{float(row[c]) * (1 + (k - 1) / 1000):.3f}"
-                    for c in columns}  # fmt: skip
-
         out["footprints"] += [
             r
             | {
                 "code": suffix(r["code"], k),
                 "name": r["name"] if k == 1 else f"{r['name']} (copy {k})",
             }
-            | scaled(r, ("nhs_allocation", "nhs_spend"))
+            | scaled(r, ("nhs_allocation", "nhs_spend"), k)
             for r in footprints
         ]
         out["schemes"] += [
             r
             | {"footprint": suffix(r["footprint"], k), "scheme_id": suffix(r["scheme_id"], k)}
-            | scaled(r, ("planned_saving",))
+            | scaled(r, ("planned_saving",), k)
             for r in schemes
         ]
         out["contracts"] += [
-            r | {"footprint": suffix(r["footprint"], k)} | scaled(r, ("baseline_value",))
+            r | {"footprint": suffix(r["footprint"], k)} | scaled(r, ("baseline_value",), k)
             for r in contracts
         ]
     out["sources"] = [r for r in sources if r["key"] == "*"]

@@ -154,21 +154,20 @@ def _folder() -> Path:
 
 
 def _framed(chart_key: str, svg: str) -> bytes:
-    body = svg.encode("utf-8")
-    return f"{FORMAT} {chart_key} {hashlib.sha256(body).hexdigest()}\n".encode() + body
+    """`svg` behind the analysis cache's header line (format, key, SHA-256: `cache._framed`)."""
+    from stpreport.pipeline.cache import _framed
+
+    return _framed(FORMAT, chart_key, svg.encode("utf-8"))
 
 
 def _unframed(chart_key: str, data: bytes) -> str | None:
-    header, _, body = data.partition(b"\n")
-    if header.decode("ascii", "replace").split(" ") != [
-        FORMAT,
-        chart_key,
-        hashlib.sha256(body).hexdigest(),
-    ]:
-        return None
+    """The chart in `data` if its header, hash and SVG all check out; None otherwise."""
+    from stpreport.pipeline.cache import _unframed
+
     try:
+        _, body = _unframed(FORMAT, chart_key, data)
         svg = body.decode("utf-8")
-    except UnicodeDecodeError:
+    except ValueError:  # a bad header or hash (JSONDecodeError), or not UTF-8
         return None
     return svg if safe(svg) else None
 

@@ -138,7 +138,7 @@ def _read(path: Path) -> bytes | None:
 
 def write(path: Path, data: bytes) -> None:
     """Write an entry atomically (temporary file, fsync, rename; never through a link), then
-    prune the analysis entries."""
+    prune the analysis entries and the charts kept beside them."""
     _write(path, data, durable=True)
     _prune(path.parent, "analysis-*.json", KEEP, keep=path)
     _prune(charts_dir(path.parent), "*.svg", CHARTS_KEEP)
