@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import time
 import zipfile
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from stpreport.analysis import analyse
 from stpreport.assumptions import default_assumptions_path, load_assumptions
 from stpreport.cells import neutralise, restore
 from stpreport.cli import main
-from stpreport.inputs import load_figures
+from stpreport.inputs import bundled_figures_path, load_figures
 from stpreport.pipeline.outputs import snapshot_files, summary_files
 from stpreport.template import write_template
 
@@ -448,7 +449,7 @@ def test_formula_text_is_neutralised_in_summary_and_snapshot_and_reads_back(
         "'plain apostrophe",
     ]
     out = tmp_path / "out"
-    _write_files(out, summary_files(analyse(figures, load_assumptions())))
+    _write_files(out, summary_files(analyse(figures, load_assumptions()), "2017-03-31"))
     _write_files(out / SNAPSHOT, snapshot_files(figures))
 
     with (out / "summary.csv").open(encoding="utf-8", newline="") as fh:
@@ -461,6 +462,8 @@ def test_formula_text_is_neutralised_in_summary_and_snapshot_and_reads_back(
     row = {h: c for h, c in zip(header, book["summary"][2], strict=True)}
     assert (row["name"].value, row["name"].data_type) == ("'=1+1", "s")
     assert row["p_balance"].data_type == "n"
+    assert not book["summary"]._hyperlinks  # text that looks like a URL stays text
+    assert book.properties.created.date().isoformat() == "2017-03-31"  # the build date
 
     with (out / SNAPSHOT / "schemes.csv").open(encoding="utf-8", newline="") as fh:
         written = [r["name"] for r in csv.DictReader(fh)]
@@ -486,9 +489,27 @@ def test_formula_text_is_neutralised_in_the_template_and_validates_back(hostile_
         pd.testing.assert_frame_equal(getattr(again, name), getattr(figures, name))
 
 
+def test_the_summary_workbook_is_the_same_bytes_for_the_same_analysis_and_text_stays_text():
+    figures = load_figures(bundled_figures_path())
+    figures.footprints.loc[0, "name"] = "https://evil.example/x"
+    figures.footprints.loc[1, "name"] = "12345"
+    result = analyse(figures, load_assumptions())
+    first = summary_files(result, "2017-03-31")["summary.xlsx"]
+    time.sleep(1.1)  # a second later: a time stamp in the file would show
+    assert summary_files(result, "2017-03-31")["summary.xlsx"] == first
+    assert summary_files(result, "2017-04-01")["summary.xlsx"] != first
+    book = load_workbook(io.BytesIO(first))
+    cells = [c for row in book["summary"].iter_rows() for c in row]
+    assert not book["summary"]._hyperlinks
+    assert all(c.data_type != "f" for c in cells)
+    names = [c.value for c in book["summary"]["B"]][1:3]
+    assert names == ["https://evil.example/x", "12345"]
+    assert {c.data_type for c in book["summary"]["B"]} == {"s"}
+
+
 def test_pandas_reads_the_neutralised_summary_as_text(hostile_figures, tmp_path):
     figures = load_figures(hostile_figures)
-    _write_files(tmp_path, summary_files(analyse(figures, load_assumptions())))
+    _write_files(tmp_path, summary_files(analyse(figures, load_assumptions()), "2017-03-31"))
     frame = pd.read_csv(io.StringIO((tmp_path / "summary.csv").read_text(encoding="utf-8")))
     assert frame.loc[0, "name"] == "'=1+1"
     assert restore(frame.loc[0, "name"]) == "=1+1"

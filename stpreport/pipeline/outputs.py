@@ -5,6 +5,7 @@ writes them, as it writes everything in its folder."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 
 import pandas as pd
@@ -25,28 +26,41 @@ def summary_frame(analysis: Analysis) -> pd.DataFrame:
     return frame[SUMMARY_COLUMNS]
 
 
-def summary_files(analysis: Analysis) -> dict[str, bytes]:
+def summary_files(analysis: Analysis, build_date: str) -> dict[str, bytes]:
+    """summary.csv and summary.xlsx: one row per footprint. The workbook is written by
+    XlsxWriter (its import is a tenth of openpyxl's) with every string written as text, never
+    as a formula, link or number, and is the same bytes for the same analysis and build date
+    (ISO): its parts carry XlsxWriter's fixed time stamp and the build date as created."""
     files = {}
     frame = neutralise_frame(summary_frame(analysis))  # no text a spreadsheet would run
     files[SUMMARY_CSV] = frame.to_csv(index=False, lineterminator="\n", float_format="%.6f").encode(
         "utf-8"
     )
+    notes = pd.DataFrame({"note": list(SUMMARY_NOTES)})
     buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+    with pd.ExcelWriter(buffer, engine="xlsxwriter", engine_kwargs=XLSX_OPTIONS) as writer:
+        writer.book.set_properties({"created": dt.datetime.fromisoformat(build_date)})
         frame.to_excel(writer, sheet_name="summary", index=False)
-        notes = pd.DataFrame(
-            {
-                "note": [
-                    "One row per footprint. Money in £m at 2016/17 prices; p_balance is a "
-                    "probability; honest_gap_share and coverage are shares.",
-                    "illustrative = TRUE where any figure behind the row is invented for "
-                    "illustration.",
-                ]
-            }
-        )
         notes.to_excel(writer, sheet_name="notes", index=False)
     files[SUMMARY_XLSX] = buffer.getvalue()
     return files
+
+
+SUMMARY_NOTES = (
+    "One row per footprint. Money in £m at 2016/17 prices; p_balance is a probability; "
+    "honest_gap_share and coverage are shares.",
+    "illustrative = TRUE where any figure behind the row is invented for illustration.",
+)
+XLSX_OPTIONS = {
+    "options": {
+        "strings_to_formulas": False,
+        "strings_to_urls": False,
+        "strings_to_numbers": False,
+    }
+}
+"""XlsxWriter would otherwise write a string that starts with `=` as a formula and one that
+looks like a URL as a live link: every string is written as the text it is (and text that a
+spreadsheet would run is neutralised first, `cells.py`)."""
 
 
 def snapshot_files(figures: Figures) -> dict[str, bytes]:

@@ -408,7 +408,7 @@ def _write_tables(prepared: Prepared) -> None:
     result = analysis(prepared)
     started = time.perf_counter()
     prepared.edition.write_snapshot(snapshot_files(prepared.figures))
-    prepared.edition.write_all(summary_files(result))
+    prepared.edition.write_all(summary_files(result, prepared.manifest["build_date"]))
     log.info("the summary tables and figures snapshot: %.2f s", time.perf_counter() - started)
 
 
