@@ -6,10 +6,12 @@ import json
 import os
 import shutil
 import signal
+import subprocess
 import sys
 import time
 from pathlib import Path
 
+import nbformat
 import pytest
 from helpers import copy_figures, sabotaged_notebooks
 
@@ -335,3 +337,23 @@ def test_a_build_starts_a_worker_early_only_where_an_input_is_newer_than_its_edi
     started.clear()
     _pool_started_early(figures, None, out, "../x", 2, True, None)
     assert not started  # an edition name the build will refuse: no worker for it
+
+
+def test_a_worker_leaves_papermills_cloud_storage_out_and_still_reads_local_notebooks(
+    tmp_path,
+):
+    """Papermill imports its S3 handler (boto3) whenever boto3 is installed; a worker never
+    reads notebooks from cloud storage, so it keeps those imports out of its start."""
+    notebook = tmp_path / "n.ipynb"
+    notebook.write_text(json.dumps(nbformat.v4.new_notebook()), encoding="utf-8")
+    code = (
+        "import sys\n"
+        "from stpreport.pipeline.worker import CLOUD_STORAGE, _without_cloud_storage\n"
+        "_without_cloud_storage()\n"
+        "import papermill.iorw as io\n"
+        "assert not any(sys.modules.get(m) for m in CLOUD_STORAGE), 'imported'\n"
+        f"assert io.load_notebook_node({str(notebook)!r}).cells == []\n"
+        "print('ok')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.stdout.strip() == "ok", done.stderr

@@ -56,6 +56,21 @@ def _stop(signum, frame) -> None:
     raise SystemExit(128 + signum)
 
 
+CLOUD_STORAGE = ("boto3", "botocore")
+"""Papermill imports its S3 handler whenever boto3 is installed (papermill.iorw): 0.2-0.3 CPU
+seconds of each worker's start (docs/performance.md). A worker reads and writes notebooks only
+in its own staging folder, never in cloud storage."""
+
+
+def _without_cloud_storage() -> None:
+    """Keep Papermill's cloud storage handlers out of this worker: a module set to None in
+    `sys.modules` is one that cannot be imported, so Papermill leaves its S3 handler out as it
+    does where boto3 is not installed. Only in a local build worker, a process of our own:
+    never in a process that serves others (a Dask worker)."""
+    for name in CLOUD_STORAGE:
+        sys.modules.setdefault(name, None)  # type: ignore[arg-type]
+
+
 def serve(conn: Connection, parent: int | None = None, log_level: int = logging.WARNING) -> None:
     """The worker process: start a kernel, say so, then run jobs from `conn` until told to
     stop (None) or the pipe closes. The kernel is shut down however the worker leaves,
@@ -66,6 +81,7 @@ def serve(conn: Connection, parent: int | None = None, log_level: int = logging.
     die_with_parent(parent if parent is not None else os.getppid())
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("stpreport").setLevel(log_level)
+    _without_cloud_storage()
     from stpreport.pipeline.engine import WarmKernel
 
     stage, held = Stage(), {}  # the inputs staged for the notebooks, and as sent
