@@ -122,33 +122,40 @@ def lever_values(
 
 
 def reprioritise(target: float, menu: pd.DataFrame) -> Reprioritisation:
-    """Choose levers from `menu` (lever_values) to close `target` (£m)."""
-    menu = menu.copy()
-    menu["used"] = 0.0
-    menu["stage"] = ""
+    """Choose levers from `menu` (lever_values) to close `target` (£m). Worked on the menu's
+    columns as arrays: the analysis does it for every footprint (and again for each
+    sensitivity and scenario), where pandas' per-call overhead was most of its time."""
+    value = menu["value"].to_numpy(float)
+    harm = menu["harm"].to_numpy(float)
+    protected = menu["protected"].to_numpy(bool)
+    needs_agreement = menu["national_agreement"].to_numpy(bool)
+    kind = menu["kind"].to_numpy()
+    used = np.zeros(len(menu))
+    stage = np.full(len(menu), "", dtype=object)
     remaining = max(float(target), 0.0)
     amounts = {}
-    savings = (menu["kind"] == "saving") & ~menu["protected"] & (menu["value"] > 0)
-    for stage, needs_national in (("local", False), ("national agreement", True)):
-        pool = menu[savings & (menu["national_agreement"] == needs_national)]
-        used = least_harm_cover(
-            pool["value"].to_numpy(),
-            pool["harm"].to_numpy(),
-            remaining,
-            pool["divisible"].to_numpy(),
+    savings = (kind == "saving") & ~protected & (value > 0)
+    for name, national in (("local", False), ("national agreement", True)):
+        pool = np.flatnonzero(savings & (needs_agreement == national))
+        share = least_harm_cover(
+            value[pool], harm[pool], remaining, menu["divisible"].to_numpy(bool)[pool]
         )
-        menu.loc[pool.index, "used"] = used
-        menu.loc[pool.index[used > 0], "stage"] = stage
-        amounts[stage] = float((pool["value"].to_numpy() * used).sum())
-        remaining = max(remaining - amounts[stage], 0.0)
-    financing = menu[(menu["kind"] == "financing") & ~menu["protected"]]
-    carried = min(float(financing["value"].sum()), remaining)
-    menu.loc[financing.index, "stage"] = "financing"
-    menu["released"] = menu["value"] * menu["used"]
-    menu["harm_points"] = menu["harm"] * menu["released"] / HARM_UNIT
+        used[pool] = share
+        stage[pool[share > 0]] = name
+        amounts[name] = float((value[pool] * share).sum())
+        remaining = max(remaining - amounts[name], 0.0)
+    financing = (kind == "financing") & ~protected
+    carried = min(float(value[financing].sum()), remaining)
+    stage[financing] = "financing"
+    released = value * used
+    levers = menu.copy()
+    levers["used"] = used
+    levers["stage"] = stage
+    levers["released"] = released
+    levers["harm_points"] = harm * released / HARM_UNIT
     return Reprioritisation(
         target=max(float(target), 0.0),
-        levers=menu,
+        levers=levers,
         local=amounts["local"],
         national_agreement=amounts["national agreement"],
         still_needed=remaining,
