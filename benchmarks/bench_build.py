@@ -101,9 +101,10 @@ class PeakMemory:
         return self.peak / 2**20
 
 
-def run(command: list[str], cwd: Path = ROOT) -> str:
-    """Run a command; its standard output (the standard error if it fails)."""
-    result = subprocess.run(command, cwd=cwd, capture_output=True, text=True)
+def run(command: list[str], cwd: Path = ROOT, env: dict[str, str] | None = None) -> str:
+    """Run a command (in `env`, or this process's environment); its standard output (the
+    standard error if it fails)."""
+    result = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
     if result.returncode != 0:
         raise SystemExit(f"failed: {' '.join(command)}\n{result.stderr[-2000:]}")
     return result.stdout
