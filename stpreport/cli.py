@@ -302,7 +302,7 @@ def _jobs(jobs: int | None) -> int:
 def _build_options(
     figures, params, out, edition, only, formats, jobs, force, notebooks, replace, scenarios=()
 ):
-    from stpreport.pipeline.runner import BuildOptions
+    from stpreport.pipeline.options import BuildOptions
 
     return BuildOptions(
         figures=figures,
@@ -416,6 +416,14 @@ def build(
             "--watch rebuilds one edition with local workers: build scenarios, or on Dask, "
             "without it"
         )
+    if (
+        not watch
+        and not scenarios
+        and _answered_from_manifest(
+            figures, params, out, edition, only, formats, jobs, force, notebooks, replace
+        )
+    ):
+        return
     pool = None
     if executor == "local" and not watch:  # before the imports below: pandas, SciPy, ...
         pool = _pool_started_early(figures, params, out, edition, jobs, force, notebooks)
@@ -472,6 +480,17 @@ def build(
         _echo_result(result)
     if any(result.failed for result in results):
         sys.exit(1)
+
+
+def _answered_from_manifest(*arguments) -> bool:
+    """A build with nothing to do, said so from the edition's manifest, without importing or
+    reading anything of the analysis (`pipeline/settled.py`); False: build the whole way."""
+    from stpreport.pipeline.settled import settled_build
+
+    result = settled_build(_build_options(*arguments))
+    if result is not None:
+        _echo_result(result)
+    return result is not None
 
 
 def _pool_started_early(figures, params, out, edition, jobs, force, notebooks):

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from stpreport.digests import digest
 from stpreport.inputs import Figures
 
 
@@ -58,14 +58,6 @@ def figures_slice(figures: Figures, code: str | None) -> dict[str, pd.DataFrame]
         return {n: getattr(figures, n) for n in TABLE_NAMES}
     rows = _slice_rows(figures, [code])[code]
     return {n: getattr(figures, n).iloc[rows[n]] for n in TABLE_NAMES}
-
-
-def digest(*parts: bytes) -> str:
-    h = hashlib.sha256()
-    for part in parts:
-        h.update(len(part).to_bytes(8, "big"))
-        h.update(part)
-    return h.hexdigest()[:16]
 
 
 def figures_fingerprint(figures: Figures, code: str | None = None) -> str:

@@ -11,12 +11,12 @@ import itertools
 import math
 import re
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 
 import pandas as pd
 
 from stpreport.cells import restore
+from stpreport.paths import bundled_figures_path
 from stpreport.problems import InputError, Problem
 from stpreport.readers import REPORTED, RawTable, read_tables
 from stpreport.schema import (
@@ -47,11 +47,6 @@ DTYPES = {
     "fraction": "float64",
     "percent": "float64",
 }
-
-
-def bundled_figures_path() -> Path:
-    """The bundled default figures shipped inside the package."""
-    return Path(str(resources.files("stpreport") / "data" / "figures"))
 
 
 def _number_rule(text: str, col: Column) -> str | None:

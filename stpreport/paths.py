@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from importlib import resources
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -19,6 +20,11 @@ def project_root() -> Path:
 
 def project_file(*parts: str) -> Path:
     return project_root().joinpath(*parts)
+
+
+def bundled_figures_path() -> Path:
+    """The bundled default figures shipped inside the package."""
+    return Path(str(resources.files("stpreport") / "data" / "figures"))
 
 
 _SHOWN_AS: dict[str, str] = {}

@@ -15,11 +15,10 @@ import dataclasses
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from stpreport import __version__
+from stpreport.digests import package_fingerprint
 from stpreport.fingerprint import (
     assumptions_fingerprint,
     digest,
@@ -33,12 +32,11 @@ from stpreport.inputs import Figures
 
 if TYPE_CHECKING:
     from stpreport.analysis import Analysis
-from stpreport.paths import PACKAGE_DIR, project_file
+from stpreport.paths import project_file
 
 NATIONAL = "national"
 SCENARIOS = "scenarios"
 """The run, and the files, of the comparison of scenarios in a base edition."""
-PACKAGE_SUFFIXES = {".py", ".j2", ".css", ".json"}
 
 
 @dataclass(frozen=True)
@@ -53,20 +51,6 @@ class Run:
     def __post_init__(self):
         joined = json.dumps(self.components, sort_keys=True).encode("utf-8")
         object.__setattr__(self, "fingerprint", digest(joined))
-
-
-@lru_cache(maxsize=1)
-def package_fingerprint() -> str:
-    """The package's code and templates (not its bundled figures, which are inputs)."""
-    parts = [__version__.encode()]
-    for path in sorted(PACKAGE_DIR.rglob("*")):
-        if (
-            path.suffix in PACKAGE_SUFFIXES
-            and "_project" not in path.parts
-            and "__pycache__" not in path.parts
-        ):
-            parts += [str(path.relative_to(PACKAGE_DIR)).encode(), path.read_bytes()]
-    return digest(*parts)
 
 
 RANKED = ("rank", "rank_low", "rank_high")

@@ -18,9 +18,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
-import os
 import secrets
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -28,11 +26,12 @@ from pathlib import Path
 from typing import Any
 
 from stpreport.assumptions import Assumptions, default_assumptions_path
+from stpreport.digests import library_versions
 from stpreport.errors import EditionRefused
 from stpreport.fingerprint import figures_fingerprint
 from stpreport.inputs import Figures, bundled_figures_path, load_figures
 from stpreport.paths import shown_path
-from stpreport.pipeline import cache
+from stpreport.pipeline import cache, settled
 from stpreport.pipeline.edition import (
     INDEX,
     SUMMARY_CSV,
@@ -42,6 +41,7 @@ from stpreport.pipeline.edition import (
     now,
 )
 from stpreport.pipeline.executors import Executor, executor_for
+from stpreport.pipeline.options import BuildOptions, BuildResult
 from stpreport.pipeline.outputs import index_file, snapshot_files, summary_files
 from stpreport.pipeline.plan import NATIONAL, Run, inputs_fingerprint, plan_runs, reasons
 from stpreport.pipeline.task import Batch, Task, task_for
@@ -55,25 +55,6 @@ MANIFEST_EVERY = 1.0
 rewrite is the whole manifest, so one per result grows with the square of the build: about
 5 minutes of this process's time at 5,000 briefings. A build killed with -9 in between keeps
 every file it wrote; the next build redoes the few not yet recorded."""
-
-
-@dataclass
-class BuildOptions:
-    figures: Path | None = None
-    params: Path | None = None
-    out: Path = Path("reports")
-    edition: str | None = None
-    only: list[str] | None = None
-    formats: tuple[str, ...] = ("html", "pdf")
-    jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
-    force: bool = False
-    notebooks: Path | None = None  # folder with footprint.ipynb and national.ipynb
-    replace: bool = False  # rebuild an edition built from other figures from these ones
-    scenario: Path | None = None  # build under this scenario's assumptions
-    scenarios: tuple[Path, ...] = ()  # and compare these scenarios in this (base) edition
-    cache: Path | None = None  # the analysis cache's folder (default: `cache.cache_dir()`)
-    executor: str = "local"  # where the briefings run: "local" or "dask" (`executors.py`)
-    scheduler: str | None = None  # with "dask": a running scheduler's address
 
 
 @dataclass
@@ -96,15 +77,6 @@ class Prepared:
     @property
     def cache_entry(self) -> Path:
         return cache.entry_path(self.inputs, self.options.cache)
-
-
-@dataclass
-class BuildResult:
-    folder: Path
-    ran: list[str]
-    skipped: list[str]
-    failed: dict[str, str]
-    seconds: float
 
 
 def _check_figures(edition: Edition, manifest: dict, figures: str, replace: bool) -> None:
@@ -236,26 +208,6 @@ def explain(options: BuildOptions) -> list[tuple[str, list[str]]]:
 
 
 # -- the main side --------------------------------------------------------------------------
-def _versions() -> dict[str, str]:
-    from importlib.metadata import version
-
-    from stpreport import __version__
-
-    names = (
-        "papermill",
-        "nbconvert",
-        "nbclient",
-        "typst",
-        "matplotlib",
-        "pandas",
-        "numpy",
-        "scipy",
-    )
-    return {"stpreport": __version__, "python": sys.version.split()[0]} | {
-        n: version(n) for n in names
-    }
-
-
 def _record(manifest: dict, run: Run, result: dict) -> None:
     entries = manifest.setdefault("runs", {})
     old = entries.get(run.key, {})
@@ -283,17 +235,19 @@ def run_build(
     `options` name, for this build alone); `build --watch` passes one that keeps its
     workers between builds."""
     started = time.perf_counter()
+    settling = settled.inputs_digest(options)  # before the inputs are read: as they were then
     prepared = prepare(options, plan=False)
     edition = prepared.edition
     with edition.locked():
         manifest = edition.manifest()  # again, now that no other build can change it
+        settled.unsettle(edition, manifest)
         _check_figures(edition, manifest, prepared.manifest["figures_fingerprint"], options.replace)
         if "sequence" not in manifest:
             manifest["sequence"] = edition.next_sequence()
             manifest["previous"] = prepared.manifest["previous"]
         manifest |= {k: v for k, v in prepared.manifest.items() if k != "previous"}
         manifest.setdefault("created", now())
-        manifest["versions"] = _versions()
+        manifest["versions"] = library_versions()
         decided: dict[str, Any] = {}
 
         def decide() -> list[Run]:
@@ -337,6 +291,7 @@ def run_build(
             )
         manifest["inputs"], manifest["formats"] = prepared.inputs, list(options.formats)
         manifest["updated"] = now()
+        settled.settle(manifest, settling, [r.key for r in prepared.runs or []], failed)
         edition.write_manifest(manifest)
     runs = prepared.runs or []
     return BuildResult(
