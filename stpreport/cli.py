@@ -416,17 +416,18 @@ def build(
             "--watch rebuilds one edition with local workers: build scenarios, or on Dask, "
             "without it"
         )
-    if (
+    pool = None
+    if executor == "local" and not watch:  # before the imports below: pandas, SciPy, ...
+        pool = _pool_started_early(figures, params, out, edition, jobs, force, notebooks)
+    if (  # where no input is newer than the manifest: perhaps nothing to build at all
         not watch
         and not scenarios
+        and (pool is None or pool.early is None)
         and _answered_from_manifest(
             figures, params, out, edition, only, formats, jobs, force, notebooks, replace
         )
     ):
-        return
-    pool = None
-    if executor == "local" and not watch:  # before the imports below: pandas, SciPy, ...
-        pool = _pool_started_early(figures, params, out, edition, jobs, force, notebooks)
+        return  # (no worker was started)
     from stpreport.pipeline.progress import Progress
     from stpreport.pipeline.runner import run_build
     from stpreport.scenarios import load_scenarios
