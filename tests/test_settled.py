@@ -184,3 +184,27 @@ def test_a_changed_input_is_built_and_settled_again(copy):
     after = manifest(copy)[RECORD]
     assert after["inputs"] != before and settled_build(copy) is not None
     assert os.stat(copy.out / "ed1" / "manifest.json").st_mode & 0o777 == 0o644
+
+
+def test_the_digest_reads_a_workbook_or_a_folder_of_plain_files_and_nothing_else(tmp_path):
+    from stpreport.pipeline.settled import inputs_digest
+
+    workbook = tmp_path / "figures.xlsx"
+    workbook.write_bytes(b"PK\x03\x04 a workbook")
+    options = BuildOptions(workbook, out=tmp_path / "out", edition="ed1")
+    first = inputs_digest(options)
+    assert first and inputs_digest(options) == first  # a new edition, in a folder not yet made
+    workbook.write_bytes(b"PK\x03\x04 a workbook, edited")
+    assert inputs_digest(options) not in (None, first)
+    _link_in_place(workbook)  # the path given is resolved, as the build resolves it
+    real = dataclasses.replace(options, figures=workbook.with_name("figures.xlsx.real"))
+    assert inputs_digest(options) == inputs_digest(real) != first
+    folder = copy_figures(tmp_path / "figures", CODES)
+    options = dataclasses.replace(options, figures=folder)
+    assert inputs_digest(options)
+    (folder / "old").mkdir()
+    assert inputs_digest(options) is None
+    (folder / "old").rmdir()
+    (folder / "footprints.csv").chmod(0)
+    if os.geteuid() != 0:  # root reads it anyway
+        assert inputs_digest(options) is None

@@ -9,9 +9,9 @@ compares with (`inputs_digest`), and the runs it left up to date. A later build 
 same, whose inputs have the same bytes, would plan the same runs with the same fingerprints
 and find each up to date: `settled_build` answers it from the manifest, once it has checked
 that every output of those runs, and the index and summaries, are still in the edition as
-plain files. Anything else goes the whole way (`runner.run_build`): a byte changed, an input
-that is not a plain file (a link, a folder among the figures), an output missing, --force,
---notebooks or scenarios.
+plain files. Anything else goes the whole way (`runner.run_build`): a byte changed, anything
+but a plain file among the figures (a link, a folder; the paths given are resolved, as the
+build resolves them), an output missing, --force, --notebooks or scenarios.
 
 A build removes the record as soon as it holds the edition (`unsettle`), and records it again
 only once it has ended with nothing failed: an interrupted or failing build leaves none, so
