@@ -419,23 +419,18 @@ def build(
     pool = None
     if executor == "local" and not watch:  # before the imports below: pandas, SciPy, ...
         pool = _pool_started_early(figures, params, out, edition, jobs, force, notebooks)
+    options = _build_options(
+        figures, params, out, edition, only, formats, jobs, force, notebooks, replace, scenarios
+    )
+    options = dataclasses.replace(options, executor=executor, scheduler=scheduler)
     if (  # where no input is newer than the manifest: perhaps nothing to build at all
-        not watch
-        and not scenarios
-        and (pool is None or pool.early is None)
-        and _answered_from_manifest(
-            figures, params, out, edition, only, formats, jobs, force, notebooks, replace
-        )
+        not watch and (pool is None or pool.early is None) and _answered_from_manifest(options)
     ):
         return  # (no worker was started)
     from stpreport.pipeline.progress import Progress
     from stpreport.pipeline.runner import run_build
     from stpreport.scenarios import load_scenarios
 
-    options = _build_options(
-        figures, params, out, edition, only, formats, jobs, force, notebooks, replace, scenarios
-    )
-    options = dataclasses.replace(options, executor=executor, scheduler=scheduler)
     if watch:
         _watch(options)
         return
@@ -483,12 +478,12 @@ def build(
         sys.exit(1)
 
 
-def _answered_from_manifest(*arguments) -> bool:
+def _answered_from_manifest(options) -> bool:
     """A build with nothing to do, said so from the edition's manifest, without importing or
     reading anything of the analysis (`pipeline/settled.py`); False: build the whole way."""
     from stpreport.pipeline.settled import settled_build
 
-    result = settled_build(_build_options(*arguments))
+    result = settled_build(options)
     if result is not None:
         _echo_result(result)
     return result is not None

@@ -53,6 +53,8 @@ MANIFEST = "manifest.json"
 INDEX = "index.html"
 SUMMARY_CSV = "summary.csv"
 SUMMARY_XLSX = "summary.xlsx"
+TABLES = (SUMMARY_CSV, SUMMARY_XLSX, INDEX)
+"""The edition's own files beside the briefings, written from the whole analysis."""
 SNAPSHOT = "figures"
 SNAPSHOT_TABLES = ("footprints", "schemes", "contracts", "sources")
 BRIEFING_SUFFIXES = (".html", ".pdf", ".ipynb")
@@ -98,7 +100,7 @@ def briefing_files(key: str, formats: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def _allowed(name: str) -> bool:
-    if name in (MANIFEST, INDEX, SUMMARY_CSV, SUMMARY_XLSX):
+    if name == MANIFEST or name in TABLES:
         return True
     stem, dot, suffix = name.rpartition(".")
     return (

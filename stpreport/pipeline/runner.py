@@ -33,9 +33,7 @@ from stpreport.inputs import Figures, bundled_figures_path, load_figures
 from stpreport.paths import shown_path
 from stpreport.pipeline import cache, settled
 from stpreport.pipeline.edition import (
-    INDEX,
-    SUMMARY_CSV,
-    SUMMARY_XLSX,
+    TABLES,
     Edition,
     edition_name,
     now,
@@ -265,7 +263,7 @@ def run_build(
                 bool(todo)
                 or manifest.get("inputs") != prepared.inputs
                 or manifest.get("formats") != list(options.formats)
-                or not all(edition.has(n) for n in (SUMMARY_CSV, SUMMARY_XLSX, INDEX))
+                or not all(edition.has(n) for n in TABLES)
             )
             return todo
 

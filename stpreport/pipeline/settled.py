@@ -31,20 +31,12 @@ from stpreport.assumptions import default_assumptions_path
 from stpreport.digests import digest, library_versions, package_fingerprint
 from stpreport.errors import StpreportError
 from stpreport.paths import bundled_figures_path, project_file
-from stpreport.pipeline.edition import (
-    INDEX,
-    SUMMARY_CSV,
-    SUMMARY_XLSX,
-    Edition,
-    briefing_files,
-    edition_name,
-)
+from stpreport.pipeline.edition import TABLES, Edition, briefing_files, edition_name
 from stpreport.pipeline.options import BuildOptions, BuildResult
 
 RECORD = "settled"
 """The manifest's key for what the last build settled."""
 NOTEBOOKS = ("footprint.ipynb", "national.ipynb")
-TABLES = (SUMMARY_CSV, SUMMARY_XLSX, INDEX)
 
 
 class _NotPlain(Exception):
@@ -71,11 +63,17 @@ def _input_bytes(path: Path) -> list[bytes]:
     return [_plain_bytes(path)]
 
 
+def _covered(options: BuildOptions) -> bool:
+    """Whether the record can stand for a build of `options`: not with custom notebooks or
+    scenarios, whose files the digest does not read."""
+    return not (options.notebooks or options.scenario or options.scenarios)
+
+
 def inputs_digest(options: BuildOptions) -> str | None:
     """A digest of everything a build of `options` reads and is asked for, from the bytes
-    alone; None where this shortcut does not apply (custom notebooks, scenarios) or an input
-    cannot be read as plain files."""
-    if options.notebooks or options.scenario or options.scenarios:
+    alone; None where the record does not cover it (`_covered`) or an input cannot be read
+    as plain files."""
+    if not _covered(options):
         return None
     try:
         edition = Edition(options.out.resolve(), edition_name(options.edition))
@@ -121,7 +119,7 @@ def settled_build(options: BuildOptions) -> BuildResult | None:
     """The result of building `options`, if the edition's manifest says a build of the same
     inputs settled it and every output it lists is there; None: build the whole way."""
     started = time.perf_counter()
-    if options.force:
+    if options.force or not _covered(options):
         return None
     try:
         edition = Edition(options.out.resolve(), edition_name(options.edition))
